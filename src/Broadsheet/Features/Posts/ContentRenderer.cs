@@ -1,0 +1,109 @@
+using Ganss.Xss;
+using Markdig;
+
+namespace Broadsheet.Features.Posts;
+
+/// <summary>
+/// Turns a post's source (Markdown, or HTML from an import) into safe HTML, once, on save.
+/// The "read more" break is the line <c>&lt;!--more--&gt;</c> (WordPress's convention; the Blogger
+/// importer turns <c>&lt;a name="more"&gt;</c> into it). It is cut before sanitising, because the
+/// sanitiser rightly drops comments.
+/// </summary>
+public sealed class ContentRenderer
+{
+    public const string MoreMarker = "<!--more-->";
+
+    private static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder()
+        .UseAdvancedExtensions()
+        .Build();
+
+    private readonly HtmlSanitizer sanitizer = CreateSanitizer();
+
+    /// <summary>The rendered body and, when the source has a break, the part before it.</summary>
+    public readonly record struct Rendered(string BodyHtml, string? SummaryHtml, bool Changed);
+
+    public Rendered Render(string source, BodyFormat format)
+    {
+        var breakAt = source.IndexOf(MoreMarker, StringComparison.OrdinalIgnoreCase);
+        var whole = source.Remove(breakAt < 0 ? source.Length : breakAt, breakAt < 0 ? 0 : MoreMarker.Length);
+        var (bodyHtml, bodyChanged) = RenderFragment(whole, format);
+        if (breakAt < 0)
+            return new Rendered(bodyHtml, null, bodyChanged);
+        var (summaryHtml, _) = RenderFragment(source[..breakAt], format);
+        return new Rendered(bodyHtml, summaryHtml, bodyChanged);
+    }
+
+    /// <summary>Sanitises HTML from outside (imports, comments). <c>Changed</c> says whether anything was removed.</summary>
+    public (string Html, bool Changed) SanitiseHtml(string html)
+    {
+        var changed = false;
+        void OnRemove(object? sender, EventArgs e) => changed = true;
+        lock (sanitizer)
+        {
+            sanitizer.RemovingTag += OnRemove;
+            sanitizer.RemovingAttribute += OnRemove;
+            sanitizer.RemovingStyle += OnRemove;
+            sanitizer.RemovingAtRule += OnRemove;
+            sanitizer.RemovingCssClass += OnRemove;
+            try
+            {
+                return (sanitizer.Sanitize(html).Trim(), changed);
+            }
+            finally
+            {
+                sanitizer.RemovingTag -= OnRemove;
+                sanitizer.RemovingAttribute -= OnRemove;
+                sanitizer.RemovingStyle -= OnRemove;
+                sanitizer.RemovingAtRule -= OnRemove;
+                sanitizer.RemovingCssClass -= OnRemove;
+            }
+        }
+    }
+
+    private (string Html, bool Changed) RenderFragment(string source, BodyFormat format) =>
+        format == BodyFormat.Markdown
+            ? SanitiseHtml(Markdig.Markdown.ToHtml(source, Markdown))
+            : SanitiseHtml(source);
+
+    /// <summary>Plain text of some HTML, for excerpts, meta descriptions and search.</summary>
+    public static string PlainText(string html, int maxLength = int.MaxValue)
+    {
+        var parser = new AngleSharp.Html.Parser.HtmlParser();
+        using var document = parser.ParseDocument("<body>" + html + "</body>");
+        var text = System.Text.RegularExpressions.Regex.Replace(document.Body?.TextContent ?? "", @"\s+", " ").Trim();
+        if (text.Length <= maxLength) return text;
+        var cut = text.LastIndexOf(' ', Math.Max(0, maxLength - 1));
+        return string.Concat(text.AsSpan(0, cut > maxLength / 2 ? cut : maxLength), "…");
+    }
+
+    private static HtmlSanitizer CreateSanitizer()
+    {
+        var options = new HtmlSanitizerOptions
+        {
+            AllowedTags = new HashSet<string>(HtmlSanitizerDefaults.AllowedTags, StringComparer.OrdinalIgnoreCase) { "figure", "figcaption", "iframe" },
+            AllowedAttributes = new HashSet<string>(HtmlSanitizerDefaults.AllowedAttributes, StringComparer.OrdinalIgnoreCase) { "allowfullscreen", "loading" },
+            AllowedCssProperties = HtmlSanitizerDefaults.AllowedCssProperties,
+            AllowedSchemes = new HashSet<string>(["http", "https", "mailto"], StringComparer.OrdinalIgnoreCase),
+            UriAttributes = HtmlSanitizerDefaults.UriAttributes,
+            AllowedAtRules = HtmlSanitizerDefaults.AllowedAtRules,
+        };
+        var sanitizer = new HtmlSanitizer(options);
+        sanitizer.PostProcessNode += (_, e) =>
+        {
+            // Embedded video is the one iframe campaign posts need; anything else is dropped.
+            if (e.Node is AngleSharp.Dom.IElement { TagName: "IFRAME" } frame)
+            {
+                var src = frame.GetAttribute("src") ?? "";
+                if (!IsTrustedEmbed(src)) frame.Remove();
+                else frame.SetAttribute("sandbox", "allow-scripts allow-same-origin allow-presentation");
+            }
+            if (e.Node is AngleSharp.Dom.IElement { TagName: "A" } link && link.GetAttribute("target") == "_blank")
+                link.SetAttribute("rel", "noopener noreferrer");
+        };
+        return sanitizer;
+    }
+
+    private static bool IsTrustedEmbed(string src) =>
+        Uri.TryCreate(src, UriKind.Absolute, out var uri) && uri.Scheme == Uri.UriSchemeHttps &&
+        uri.Host is "www.youtube.com" or "www.youtube-nocookie.com" or "player.vimeo.com";
+}

@@ -1,0 +1,64 @@
+using Broadsheet.Cli;
+using Broadsheet.Data;
+using Broadsheet.Features.Archive;
+using Broadsheet.Features.Feeds;
+using Broadsheet.Features.Posts;
+using Broadsheet.Features.Redirects;
+using Broadsheet.Features.Settings;
+using Broadsheet.Features.Shared;
+
+namespace Broadsheet;
+
+/// <summary>
+/// The one executable: <c>serve</c> (the default verb) runs the site; the other verbs (import,
+/// export, user, search) run against the same services without a web server. See <see cref="CommandLine"/>.
+/// </summary>
+public sealed class Program
+{
+    private Program() { }
+
+    public static Task<int> Main(string[] args) => CommandLine.RunAsync(args);
+
+    /// <summary>Composes the whole application; the CLI verbs use its services, <c>serve</c> runs it.</summary>
+    public static WebApplication BuildApp(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            // appsettings.json sits beside the binary; ./data stays relative to where you run it.
+            // (A test host passes its own --contentRoot, which must win.)
+            ContentRootPath = args.Any(a => a.StartsWith("--contentRoot", StringComparison.OrdinalIgnoreCase)) ? null : AppContext.BaseDirectory,
+        });
+
+        // Data: SQLite or PostgreSQL, chosen by configuration
+        builder.Services.AddBroadsheetDatabase(builder.Configuration);
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<SiteSettingsCache>();
+        builder.Services.AddSingleton<ContentChanges>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ContentChanges>());
+
+        // Content
+        builder.Services.AddSingleton<ContentRenderer>();
+        builder.Services.AddScoped<PostWriter>();
+        builder.Services.AddSingleton<ArchiveCounts>();
+        builder.Services.AddScoped<DemoContent>();
+
+        // Web: Razor Pages from the feature folders, output cache for public pages
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
+        builder.Services.AddPublicOutputCache(builder.Configuration);
+        builder.Services.AddProblemDetails();
+
+        var app = builder.Build();
+
+        app.UseExceptionHandler("/error");
+        app.UseStatusCodePagesWithReExecute("/not-found");
+        app.UseMiddleware<RedirectMiddleware>();
+        app.UseOutputCache();
+        app.UseMiddleware<ConditionalGetMiddleware>();
+
+        app.MapSiteAssets();
+        app.MapFeeds();
+        app.MapRazorPages();
+        return app;
+    }
+}

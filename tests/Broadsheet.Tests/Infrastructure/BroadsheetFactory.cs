@@ -1,0 +1,82 @@
+using Broadsheet.Data;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Broadsheet.Tests.Infrastructure;
+
+/// <summary>
+/// A whole Broadsheet app over a fresh database of its own: a temporary SQLite file, or a new
+/// PostgreSQL database when <see cref="TestProvider.Postgres"/> is asked for (see <see cref="PostgresServer"/>).
+/// The clock is a <see cref="FakeTimeProvider"/> so tests can move time (scheduled posts).
+/// </summary>
+public sealed class BroadsheetFactory : WebApplicationFactory<Program>
+{
+    private readonly TestProvider provider;
+    private readonly string? postgresDatabase;
+    private readonly Dictionary<string, string?> settings = new();
+
+    public BroadsheetFactory(TestProvider provider = TestProvider.Sqlite, bool outputCache = false)
+    {
+        this.provider = provider;
+        DataDirectory = Directory.CreateTempSubdirectory("broadsheet-test-").FullName;
+        settings[Data.DataDirectory.ConfigurationKey] = DataDirectory;
+        settings["Broadsheet:DemoContent"] = "false";
+        settings["OutputCache:Enabled"] = outputCache ? "true" : "false";
+        if (provider == TestProvider.Postgres)
+        {
+            postgresDatabase = PostgresServer.CreateDatabase();
+            settings["Database:Provider"] = "Postgres";
+            settings["ConnectionStrings:Broadsheet"] = PostgresServer.ConnectionString(postgresDatabase);
+        }
+    }
+
+    public string DataDirectory { get; }
+
+    /// <summary>Starts at a fixed, ordinary moment; tests advance it.</summary>
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 3, 14, 12, 0, 0, TimeSpan.Zero));
+
+    public BroadsheetFactory With(string key, string? value)
+    {
+        settings[key] = value;
+        return this;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        foreach (var (key, value) in settings) builder.UseSetting(key, value);
+        builder.UseEnvironment("Testing");
+        builder.ConfigureServices(services =>
+        {
+            services.RemoveAll<TimeProvider>();
+            services.AddSingleton<TimeProvider>(Clock);
+        });
+    }
+
+    protected override IHost CreateHost(IHostBuilder builder)
+    {
+        var host = base.CreateHost(builder);
+        DatabaseSetup.MigrateAsync(host.Services).GetAwaiter().GetResult();
+        return host;
+    }
+
+    /// <summary>A scope for arranging data directly through the app's own services.</summary>
+    public AsyncServiceScope Scope() => Services.CreateAsyncScope();
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        if (!disposing) return;
+        try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        if (postgresDatabase is not null) PostgresServer.DropDatabase(postgresDatabase);
+    }
+}
+
+public enum TestProvider
+{
+    Sqlite,
+    Postgres,
+}
