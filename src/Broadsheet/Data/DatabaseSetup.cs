@@ -71,7 +71,7 @@ public static class DatabaseSetup
         if (!await db.SiteSettings.AnyAsync(cancellationToken))
             db.SiteSettings.Add(new Features.Settings.SiteSettings());
         if (!await db.ContentState.AnyAsync(cancellationToken))
-            db.ContentState.Add(new ContentState { ChangedAt = DateTime.UtcNow });
+            db.ContentState.Add(new ContentState { ChangedAt = (scope.ServiceProvider.GetService<TimeProvider>() ?? TimeProvider.System).GetUtcNow().UtcDateTime });
         await db.SaveChangesAsync(cancellationToken);
     }
 
