@@ -18,42 +18,17 @@ public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock) : S
     private static readonly string TitleOptions = $"HighlightAll=true, StartSel={Highlights.Start}, StopSel={Highlights.Stop}";
     private static readonly string BodyOptions = $"StartSel={Highlights.Start}, StopSel={Highlights.Stop}, MinWords=18, MaxWords=36, MaxFragments=2, FragmentDelimiter=\" … \"";
 
-    protected override async Task UpsertAsync(IReadOnlyCollection<SearchDocument> documents, CancellationToken cancellationToken)
-    {
-        await using var command = Command("""
-            INSERT INTO search_documents (source, record_id, kind, title, body, tags, authors, tag_slugs, url, published_at, year, is_public)
-            VALUES (@source, @record_id, @kind, @title, @body, @tags, @authors, @tag_slugs, @url, @published_at, @year, @is_public)
-            ON CONFLICT (source, record_id) DO UPDATE SET
-                kind = excluded.kind, title = excluded.title, body = excluded.body, tags = excluded.tags,
-                authors = excluded.authors, tag_slugs = excluded.tag_slugs, url = excluded.url,
-                published_at = excluded.published_at, year = excluded.year, is_public = excluded.is_public
-            """);
-        var p = new[] { "source", "record_id", "kind", "title", "body", "tags", "authors", "tag_slugs", "url", "published_at", "year", "is_public" }
-            .Select(name => Parameter(command, name, null)).ToArray();
-        foreach (var d in documents)
-        {
-            p[0].Value = d.Source;
-            p[1].Value = d.RecordId;
-            p[2].Value = d.Kind;
-            p[3].Value = d.Title;
-            p[4].Value = d.Body;
-            p[5].Value = string.Join('\n', d.Tags);
-            p[6].Value = string.Join('\n', d.Authors);
-            p[7].Value = TagSlugs(d);
-            p[8].Value = (object?)d.Url ?? DBNull.Value;
-            p[9].Value = d.PublishedAt is { } at ? DateTime.SpecifyKind(at, DateTimeKind.Utc) : DBNull.Value;
-            p[10].Value = (object?)d.Year ?? DBNull.Value;
-            p[11].Value = d.IsPublic;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-    }
+    protected override string ContainsFunction => "strpos";
 
-    protected override async Task<IReadOnlyList<SearchHit>> QueryAsync(SearchRequest request, CancellationToken cancellationToken)
+    protected override object DateValue(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc);
+
+    protected override DateTime ReadDate(DbDataReader reader, int ordinal) => DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
+
+    protected override string QuerySql(SearchQuery searchQuery, DbCommand command, string filters)
     {
-        await using var command = Command("");
         var query = new StringBuilder();
         var n = 0;
-        foreach (var term in request.Query.Terms)
+        foreach (var term in searchQuery.Terms)
         {
             if (query.Length > 0) query.Append(" && ");
             var name = $"t{n++}";
@@ -69,33 +44,10 @@ public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock) : S
                 Parameter(command, name, string.Join(' ', term.Words));
             }
         }
-        var filters = new StringBuilder();
-        if (!request.IncludeDrafts)
-        {
-            filters.Append(" AND d.is_public AND d.published_at <= @now");
-            Parameter(command, "now", NowUtc);
-        }
-        if (request.Kind is { } kind)
-        {
-            filters.Append(" AND d.kind = @kind");
-            Parameter(command, "kind", kind);
-        }
-        if (request.Year is { } year)
-        {
-            filters.Append(" AND d.year = @year");
-            Parameter(command, "year", year);
-        }
-        if (request.TagSlug is { } tag)
-        {
-            filters.Append(" AND strpos(d.tag_slugs, @tag) > 0");
-            Parameter(command, "tag", "|" + tag + "|");
-        }
-        Parameter(command, "take", request.PageSize + 1);
-        Parameter(command, "skip", (request.Page - 1) * request.PageSize);
         Parameter(command, "title_options", TitleOptions);
         Parameter(command, "body_options", BodyOptions);
         // Rank first, then run ts_headline (which re-parses the text) on the one page that is shown.
-        command.CommandText = $"""
+        return $"""
             WITH q AS (SELECT {query} AS query),
             ranked AS (
                 SELECT d.id, ts_rank_cd(d.document, q.query) AS score, d.published_at
@@ -109,26 +61,5 @@ public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock) : S
             FROM ranked JOIN search_documents d ON d.id = ranked.id, q
             ORDER BY ranked.score DESC, ranked.published_at DESC NULLS LAST, ranked.id DESC
             """;
-        var hits = new List<SearchHit>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-        while (await reader.ReadAsync(cancellationToken)) hits.Add(Read(reader));
-        return hits;
-    }
-
-    private static SearchHit Read(DbDataReader reader)
-    {
-        var title = reader.GetString(3);
-        return new SearchHit(
-            reader.GetString(0),
-            reader.GetInt32(1),
-            reader.GetString(2),
-            title,
-            Highlights.ToHtml(reader.IsDBNull(10) ? title : reader.GetString(10)),
-            Highlights.ToHtml(reader.IsDBNull(11) ? "" : reader.GetString(11)),
-            reader.IsDBNull(4) ? null : reader.GetString(4),
-            reader.IsDBNull(5) ? null : DateTime.SpecifyKind(reader.GetDateTime(5), DateTimeKind.Utc),
-            reader.GetBoolean(6),
-            ReadTags(reader.GetString(7), reader.GetString(8)),
-            ReadAuthors(reader.GetString(9)));
     }
 }

@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Text;
 using Broadsheet.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
@@ -84,11 +85,103 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
         return new SearchResults(hasMore ? hits.Take(pageSize).ToList() : hits, page, hasMore);
     }
 
-    /// <summary>Writes the documents (insert or replace by source and record id).</summary>
-    protected abstract Task UpsertAsync(IReadOnlyCollection<SearchDocument> documents, CancellationToken cancellationToken);
+    /// <summary>Writes the documents (insert or replace by source and record id; both databases speak this UPSERT).</summary>
+    private async Task UpsertAsync(IReadOnlyCollection<SearchDocument> documents, CancellationToken cancellationToken)
+    {
+        await using var command = Command("""
+            INSERT INTO search_documents (source, record_id, kind, is_public, published_at, year, tag_slugs, url, title, tags, authors, body)
+            VALUES (@source, @record_id, @kind, @is_public, @published_at, @year, @tag_slugs, @url, @title, @tags, @authors, @body)
+            ON CONFLICT (source, record_id) DO UPDATE SET
+                kind = excluded.kind, is_public = excluded.is_public, published_at = excluded.published_at, year = excluded.year,
+                tag_slugs = excluded.tag_slugs, url = excluded.url, title = excluded.title, tags = excluded.tags,
+                authors = excluded.authors, body = excluded.body
+            """);
+        var p = new[] { "source", "record_id", "kind", "is_public", "published_at", "year", "tag_slugs", "url", "title", "tags", "authors", "body" }
+            .Select(name => Parameter(command, name, null)).ToArray();
+        foreach (var d in documents)
+        {
+            p[0].Value = d.Source;
+            p[1].Value = d.RecordId;
+            p[2].Value = d.Kind;
+            p[3].Value = d.IsPublic;
+            p[4].Value = d.PublishedAt is { } at ? DateValue(at) : DBNull.Value;
+            p[5].Value = (object?)d.Year ?? DBNull.Value;
+            p[6].Value = "|" + string.Join('|', d.TagSlugs) + "|";
+            p[7].Value = (object?)d.Url ?? DBNull.Value;
+            p[8].Value = d.Title;
+            p[9].Value = string.Join('\n', d.Tags);
+            p[10].Value = string.Join('\n', d.Authors);
+            p[11].Value = d.Body;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
 
     /// <summary>One page of ranked hits plus one more if there is a further page (so <c>PageSize + 1</c> at most).</summary>
-    protected abstract Task<IReadOnlyList<SearchHit>> QueryAsync(SearchRequest request, CancellationToken cancellationToken);
+    private async Task<IReadOnlyList<SearchHit>> QueryAsync(SearchRequest request, CancellationToken cancellationToken)
+    {
+        await using var command = Command("");
+        // The filters are plain SQL both databases share; tags are stored as "|slug-a|slug-b|".
+        var filters = new StringBuilder();
+        if (!request.IncludeDrafts)
+        {
+            filters.Append(" AND d.is_public = @is_public AND d.published_at <= @now");
+            Parameter(command, "is_public", true);
+            Parameter(command, "now", DateValue(NowUtc));
+        }
+        if (request.Kind is { } kind)
+        {
+            filters.Append(" AND d.kind = @kind");
+            Parameter(command, "kind", kind);
+        }
+        if (request.Year is { } year)
+        {
+            filters.Append(" AND d.year = @year");
+            Parameter(command, "year", year);
+        }
+        if (request.TagSlug is { } tag)
+        {
+            filters.Append($" AND {ContainsFunction}(d.tag_slugs, @tag) > 0");
+            Parameter(command, "tag", "|" + tag + "|");
+        }
+        Parameter(command, "take", request.PageSize + 1);
+        Parameter(command, "skip", (request.Page - 1) * request.PageSize);
+        command.CommandText = QuerySql(request.Query, command, filters.ToString());
+        var hits = new List<SearchHit>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var title = reader.GetString(3);
+            hits.Add(new SearchHit(
+                reader.GetString(0),
+                reader.GetInt32(1),
+                reader.GetString(2),
+                title,
+                Highlights.ToHtml(reader.IsDBNull(10) ? title : reader.GetString(10)),
+                Highlights.ToHtml(reader.IsDBNull(11) ? "" : reader.GetString(11)),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : ReadDate(reader, 5),
+                reader.GetBoolean(6),
+                [.. reader.GetString(7).Split('\n', StringSplitOptions.RemoveEmptyEntries).Zip(reader.GetString(8).Split('|', StringSplitOptions.RemoveEmptyEntries))],
+                reader.GetString(9).Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        }
+        return hits;
+    }
+
+    /// <summary>
+    /// The provider's ranked query: adds its own parameters for the terms, and selects, best first,
+    /// source, record_id, kind, title, url, published_at, is_public, tags, tag_slugs, authors, the
+    /// marked title and the marked snippet, for rows of <c>search_documents d</c> that match the
+    /// terms and <paramref name="filters"/>, <c>LIMIT @take OFFSET @skip</c>.
+    /// </summary>
+    protected abstract string QuerySql(SearchQuery query, DbCommand command, string filters);
+
+    /// <summary>SQL's "position of a substring" function in this dialect.</summary>
+    protected abstract string ContainsFunction { get; }
+
+    /// <summary>How this database stores a UTC time (as EF Core stores <c>Posts.PublishedAt</c>, which the triggers copy).</summary>
+    protected abstract object DateValue(DateTime utc);
+
+    protected abstract DateTime ReadDate(DbDataReader reader, int ordinal);
 
     protected virtual Task AfterRebuildAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -139,16 +232,4 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
             if (opened) await db.Database.CloseConnectionAsync();
         }
     }
-
-    /// <summary>Tags as stored for filtering: "|slug-a|slug-b|", so a filter looks for "|slug|".</summary>
-    protected static string TagSlugs(SearchDocument document) => "|" + string.Join('|', document.TagSlugs) + "|";
-
-    protected static IReadOnlyList<(string Name, string Slug)> ReadTags(string names, string slugs)
-    {
-        var nameList = names.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        var slugList = slugs.Split('|', StringSplitOptions.RemoveEmptyEntries);
-        return [.. nameList.Zip(slugList)];
-    }
-
-    protected static IReadOnlyList<string> ReadAuthors(string authors) => authors.Split('\n', StringSplitOptions.RemoveEmptyEntries);
 }

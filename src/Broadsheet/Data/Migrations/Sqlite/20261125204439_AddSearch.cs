@@ -18,15 +18,17 @@ namespace Broadsheet.Data.Migrations.Sqlite
                     source TEXT NOT NULL,
                     record_id INTEGER NOT NULL,
                     kind TEXT NOT NULL,
-                    title TEXT NOT NULL,
-                    body TEXT NOT NULL,
-                    tags TEXT NOT NULL,
-                    authors TEXT NOT NULL,
-                    tag_slugs TEXT NOT NULL,
-                    url TEXT NULL,
+                    is_public INTEGER NOT NULL,
                     published_at TEXT NULL,
                     year INTEGER NULL,
-                    is_public INTEGER NOT NULL,
+                    tag_slugs TEXT NOT NULL,
+                    url TEXT NULL,
+                    title TEXT NOT NULL,
+                    tags TEXT NOT NULL,
+                    authors TEXT NOT NULL,
+                    -- Last: a long body spills into overflow pages, and the filter columns above are
+                    -- read for every match while ranking; SQLite reads a row's columns in order.
+                    body TEXT NOT NULL,
                     UNIQUE (source, record_id)
                 );
                 """);
