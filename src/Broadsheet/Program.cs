@@ -4,6 +4,7 @@ using Broadsheet.Features.Archive;
 using Broadsheet.Features.Feeds;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
+using Broadsheet.Features.Search;
 using Broadsheet.Features.Settings;
 using Broadsheet.Features.Shared;
 
@@ -42,6 +43,7 @@ public sealed class Program
         builder.Services.AddScoped<PostWriter>();
         builder.Services.AddSingleton<ArchiveCounts>();
         builder.Services.AddScoped<DemoContent>();
+        builder.Services.AddSearch();
 
         // Web: Razor Pages from the feature folders, output cache for public pages
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");

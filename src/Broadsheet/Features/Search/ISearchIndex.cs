@@ -1,0 +1,79 @@
+namespace Broadsheet.Features.Search;
+
+/// <summary>
+/// One record as the search index holds it. <see cref="Source"/> and <see cref="RecordId"/> name the
+/// row it came from (<c>post</c> for the Posts table; newsletter issues, digest items and statements
+/// add their own sources later); <see cref="Kind"/> is what readers filter on ("post", "page", …).
+/// <see cref="IsPublic"/> says the record is published or scheduled; whether its time has come is
+/// decided at query time from <see cref="PublishedAt"/>, so a scheduled post turns up on time.
+/// </summary>
+public sealed record SearchDocument(
+    string Source,
+    int RecordId,
+    string Kind,
+    string Title,
+    string Body,
+    IReadOnlyList<string> Tags,
+    IReadOnlyList<string> TagSlugs,
+    IReadOnlyList<string> Authors,
+    string? Url,
+    DateTime? PublishedAt,
+    int? Year,
+    bool IsPublic);
+
+/// <summary>What to look for and where. <see cref="IncludeDrafts"/> is for staff only (admin search).</summary>
+public sealed record SearchRequest(
+    SearchQuery Query,
+    string? Kind = null,
+    string? TagSlug = null,
+    int? Year = null,
+    int Page = 1,
+    int PageSize = 10,
+    bool IncludeDrafts = false);
+
+/// <summary>
+/// One result. <see cref="TitleHtml"/> and <see cref="SnippetHtml"/> are HTML-encoded text in which
+/// the only markup is our own <c>&lt;mark&gt;</c> around matched words.
+/// </summary>
+public sealed record SearchHit(
+    string Source,
+    int RecordId,
+    string Kind,
+    string Title,
+    string TitleHtml,
+    string SnippetHtml,
+    string? Url,
+    DateTime? PublishedAt,
+    bool IsPublic,
+    IReadOnlyList<(string Name, string Slug)> Tags,
+    IReadOnlyList<string> Authors);
+
+/// <summary>A page of results, best first, and whether another page follows.</summary>
+public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Page, bool HasMore)
+{
+    public static SearchResults None(int page) => new([], page, false);
+}
+
+/// <summary>How far a rebuild has got.</summary>
+public readonly record struct SearchProgress(int Done, int Total);
+
+/// <summary>
+/// The full-text index over everything published (and drafts, for staff). Two implementations with
+/// the same behaviour: <see cref="SqliteSearchIndex"/> (FTS5, bm25) and <see cref="PostgresSearchIndex"/>
+/// (tsvector + GIN, ts_rank_cd). The app never needs to call <see cref="IndexAsync"/> itself:
+/// <see cref="SearchSync"/> indexes whatever SaveChanges wrote.
+/// </summary>
+public interface ISearchIndex
+{
+    /// <summary>Adds or replaces these documents.</summary>
+    Task IndexAsync(IReadOnlyCollection<SearchDocument> documents, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes the documents of these records.</summary>
+    Task RemoveAsync(string source, IReadOnlyCollection<int> recordIds, CancellationToken cancellationToken = default);
+
+    /// <summary>Ranked results (title matches first), public ones only unless <see cref="SearchRequest.IncludeDrafts"/>.</summary>
+    Task<SearchResults> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Empties the index and indexes every record of every source again, in one transaction; returns how many.</summary>
+    Task<int> RebuildAsync(IProgress<SearchProgress>? progress = null, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,235 @@
+using System.Data;
+using System.Data.Common;
+using System.Text;
+using Broadsheet.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
+
+namespace Broadsheet.Features.Search;
+
+/// <summary>
+/// What both indexes share: batching, transactions and the rebuild loop over <see cref="SearchSources"/>.
+/// The subclasses hold the SQL, which is the one place in Broadsheet that speaks a provider's dialect.
+/// Commands run on the context's own connection and inside its current transaction, if any.
+/// </summary>
+public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISearchIndex
+{
+    /// <summary>Records read and written per round trip while rebuilding.</summary>
+    public const int BatchSize = 500;
+
+    protected BroadsheetDb Db => db;
+
+    protected DateTime NowUtc => clock.GetUtcNow().UtcDateTime;
+
+    public static ISearchIndex For(BroadsheetDb db, TimeProvider clock) =>
+        db.Provider == DatabaseProvider.Postgres ? new PostgresSearchIndex(db, clock) : new SqliteSearchIndex(db, clock);
+
+    public async Task IndexAsync(IReadOnlyCollection<SearchDocument> documents, CancellationToken cancellationToken = default)
+    {
+        if (documents.Count == 0) return;
+        await InTransactionAsync(() => UpsertAsync(documents, cancellationToken), cancellationToken);
+    }
+
+    public async Task RemoveAsync(string source, IReadOnlyCollection<int> recordIds, CancellationToken cancellationToken = default)
+    {
+        if (recordIds.Count == 0) return;
+        await InTransactionAsync(async () =>
+        {
+            await using var command = Command("DELETE FROM search_documents WHERE source = @source AND record_id = @id");
+            Parameter(command, "source", source);
+            var idParameter = Parameter(command, "id", 0);
+            foreach (var id in recordIds)
+            {
+                idParameter.Value = id;
+                await command.ExecuteNonQueryAsync(cancellationToken);
+            }
+        }, cancellationToken);
+    }
+
+    public async Task<int> RebuildAsync(IProgress<SearchProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var total = 0;
+        foreach (var source in SearchSources.All) total += await source.CountAsync(db, cancellationToken);
+        progress?.Report(new SearchProgress(0, total));
+        var done = 0;
+        // One transaction: readers keep seeing the old index until the new one is complete.
+        await InTransactionAsync(async () =>
+        {
+            await using (var clear = Command("DELETE FROM search_documents"))
+                await clear.ExecuteNonQueryAsync(cancellationToken);
+            foreach (var source in SearchSources.All)
+            {
+                var afterId = 0;
+                while (true)
+                {
+                    var batch = await source.LoadBatchAsync(db, afterId, BatchSize, cancellationToken);
+                    if (batch.Count == 0) break;
+                    await UpsertAsync(batch, cancellationToken);
+                    afterId = batch.Max(d => d.RecordId);
+                    done += batch.Count;
+                    progress?.Report(new SearchProgress(Math.Min(done, Math.Max(total, done)), Math.Max(total, done)));
+                }
+            }
+            await AfterRebuildAsync(cancellationToken);
+        }, cancellationToken);
+        return done;
+    }
+
+    public async Task<SearchResults> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
+    {
+        if (request.Query.IsEmpty) return SearchResults.None(request.Page);
+        var page = Math.Max(1, request.Page);
+        var pageSize = Math.Clamp(request.PageSize, 1, 100);
+        var hits = await WithConnectionAsync(() => QueryAsync(request with { Page = page, PageSize = pageSize }, cancellationToken), cancellationToken);
+        var hasMore = hits.Count > pageSize;
+        return new SearchResults(hasMore ? hits.Take(pageSize).ToList() : hits, page, hasMore);
+    }
+
+    /// <summary>Writes the documents (insert or replace by source and record id; both databases speak this UPSERT).</summary>
+    private async Task UpsertAsync(IReadOnlyCollection<SearchDocument> documents, CancellationToken cancellationToken)
+    {
+        await using var command = Command("""
+            INSERT INTO search_documents (source, record_id, kind, is_public, published_at, year, tag_slugs, url, title, tags, authors, body)
+            VALUES (@source, @record_id, @kind, @is_public, @published_at, @year, @tag_slugs, @url, @title, @tags, @authors, @body)
+            ON CONFLICT (source, record_id) DO UPDATE SET
+                kind = excluded.kind, is_public = excluded.is_public, published_at = excluded.published_at, year = excluded.year,
+                tag_slugs = excluded.tag_slugs, url = excluded.url, title = excluded.title, tags = excluded.tags,
+                authors = excluded.authors, body = excluded.body
+            """);
+        var p = new[] { "source", "record_id", "kind", "is_public", "published_at", "year", "tag_slugs", "url", "title", "tags", "authors", "body" }
+            .Select(name => Parameter(command, name, null)).ToArray();
+        foreach (var d in documents)
+        {
+            p[0].Value = d.Source;
+            p[1].Value = d.RecordId;
+            p[2].Value = d.Kind;
+            p[3].Value = d.IsPublic;
+            p[4].Value = d.PublishedAt is { } at ? DateValue(at) : DBNull.Value;
+            p[5].Value = (object?)d.Year ?? DBNull.Value;
+            p[6].Value = "|" + string.Join('|', d.TagSlugs) + "|";
+            p[7].Value = (object?)d.Url ?? DBNull.Value;
+            p[8].Value = d.Title;
+            p[9].Value = string.Join('\n', d.Tags);
+            p[10].Value = string.Join('\n', d.Authors);
+            p[11].Value = d.Body;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
+    /// <summary>One page of ranked hits plus one more if there is a further page (so <c>PageSize + 1</c> at most).</summary>
+    private async Task<IReadOnlyList<SearchHit>> QueryAsync(SearchRequest request, CancellationToken cancellationToken)
+    {
+        await using var command = Command("");
+        // The filters are plain SQL both databases share; tags are stored as "|slug-a|slug-b|".
+        var filters = new StringBuilder();
+        if (!request.IncludeDrafts)
+        {
+            filters.Append(" AND d.is_public = @is_public AND d.published_at <= @now");
+            Parameter(command, "is_public", true);
+            Parameter(command, "now", DateValue(NowUtc));
+        }
+        if (request.Kind is { } kind)
+        {
+            filters.Append(" AND d.kind = @kind");
+            Parameter(command, "kind", kind);
+        }
+        if (request.Year is { } year)
+        {
+            filters.Append(" AND d.year = @year");
+            Parameter(command, "year", year);
+        }
+        if (request.TagSlug is { } tag)
+        {
+            filters.Append($" AND {ContainsFunction}(d.tag_slugs, @tag) > 0");
+            Parameter(command, "tag", "|" + tag + "|");
+        }
+        Parameter(command, "take", request.PageSize + 1);
+        Parameter(command, "skip", (request.Page - 1) * request.PageSize);
+        command.CommandText = QuerySql(request.Query, command, filters.ToString());
+        var hits = new List<SearchHit>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            var title = reader.GetString(3);
+            hits.Add(new SearchHit(
+                reader.GetString(0),
+                reader.GetInt32(1),
+                reader.GetString(2),
+                title,
+                Highlights.ToHtml(reader.IsDBNull(10) ? title : reader.GetString(10)),
+                Highlights.ToHtml(reader.IsDBNull(11) ? "" : reader.GetString(11)),
+                reader.IsDBNull(4) ? null : reader.GetString(4),
+                reader.IsDBNull(5) ? null : ReadDate(reader, 5),
+                reader.GetBoolean(6),
+                [.. reader.GetString(7).Split('\n', StringSplitOptions.RemoveEmptyEntries).Zip(reader.GetString(8).Split('|', StringSplitOptions.RemoveEmptyEntries))],
+                reader.GetString(9).Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+        }
+        return hits;
+    }
+
+    /// <summary>
+    /// The provider's ranked query: adds its own parameters for the terms, and selects, best first,
+    /// source, record_id, kind, title, url, published_at, is_public, tags, tag_slugs, authors, the
+    /// marked title and the marked snippet, for rows of <c>search_documents d</c> that match the
+    /// terms and <paramref name="filters"/>, <c>LIMIT @take OFFSET @skip</c>.
+    /// </summary>
+    protected abstract string QuerySql(SearchQuery query, DbCommand command, string filters);
+
+    /// <summary>SQL's "position of a substring" function in this dialect.</summary>
+    protected abstract string ContainsFunction { get; }
+
+    /// <summary>How this database stores a UTC time (as EF Core stores <c>Posts.PublishedAt</c>, which the triggers copy).</summary>
+    protected abstract object DateValue(DateTime utc);
+
+    protected abstract DateTime ReadDate(DbDataReader reader, int ordinal);
+
+    protected virtual Task AfterRebuildAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>A command on the context's connection (opened by <see cref="WithConnectionAsync"/>), in its current transaction.</summary>
+    protected DbCommand Command(string sql)
+    {
+        var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = sql;
+        command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+        return command;
+    }
+
+    protected static DbParameter Parameter(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+        return parameter;
+    }
+
+    /// <summary>Runs in the caller's transaction if there is one, else in a new one (many small writes, one commit).</summary>
+    private async Task InTransactionAsync(Func<Task> work, CancellationToken cancellationToken) =>
+        await WithConnectionAsync(async () =>
+        {
+            if (db.Database.CurrentTransaction is not null)
+            {
+                await work();
+                return true;
+            }
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await work();
+            await transaction.CommitAsync(cancellationToken);
+            return true;
+        }, cancellationToken);
+
+    /// <summary>Opens the context's connection for the work if it is not open, and closes it again afterwards.</summary>
+    private async Task<T> WithConnectionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken)
+    {
+        var opened = db.Database.GetDbConnection().State != ConnectionState.Open;
+        if (opened) await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            return await work();
+        }
+        finally
+        {
+            if (opened) await db.Database.CloseConnectionAsync();
+        }
+    }
+}

@@ -1,0 +1,17 @@
+using Broadsheet.Data;
+using Microsoft.EntityFrameworkCore;
+
+namespace Broadsheet.Features.Search;
+
+public static class SearchSetup
+{
+    /// <summary>The search index for the configured database, and the interceptor that keeps it in step with every SaveChanges.</summary>
+    public static IServiceCollection AddSearch(this IServiceCollection services)
+    {
+        services.ConfigureDbContext<SqliteBroadsheetDb>(o => o.AddInterceptors(SearchSync.Instance));
+        services.ConfigureDbContext<PostgresBroadsheetDb>(o => o.AddInterceptors(SearchSync.Instance));
+        services.AddScoped(sp => SearchIndexBase.For(sp.GetRequiredService<BroadsheetDb>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddHostedService<SearchIndexCheck>();
+        return services;
+    }
+}

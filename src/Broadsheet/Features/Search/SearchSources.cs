@@ -1,0 +1,143 @@
+using Broadsheet.Data;
+using Broadsheet.Features.Authors;
+using Broadsheet.Features.Posts;
+using Broadsheet.Features.Tags;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.ChangeTracking;
+
+namespace Broadsheet.Features.Search;
+
+/// <summary>
+/// A kind of record that goes into the search index. Each source knows how to turn its rows into
+/// <see cref="SearchDocument"/>s and which tracked changes touch its rows. Newsletter issues, digest
+/// items and statements join by adding a source to <see cref="SearchSources.All"/>.
+/// </summary>
+public interface ISearchSource
+{
+    /// <summary>The name stored with each document (unique per source).</summary>
+    string Name { get; }
+
+    Task<int> CountAsync(BroadsheetDb db, CancellationToken cancellationToken);
+
+    /// <summary>The documents of records with an id above <paramref name="afterId"/>, in id order (for rebuilding in batches).</summary>
+    Task<IReadOnlyList<SearchDocument>> LoadBatchAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken);
+
+    /// <summary>The documents of these records (missing ones are simply absent).</summary>
+    Task<IReadOnlyList<SearchDocument>> LoadAsync(BroadsheetDb db, IReadOnlyCollection<int> ids, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Called before SaveChanges writes: notes what the change touches. Returns a function that,
+    /// after the save (when new rows have their ids), gives the ids of the records to re-index.
+    /// </summary>
+    Func<BroadsheetDb, CancellationToken, Task<IReadOnlyCollection<int>>>? Touched(IEnumerable<EntityEntry> entries);
+}
+
+public static class SearchSources
+{
+    public static IReadOnlyList<ISearchSource> All { get; } = [new PostSearchSource()];
+
+    /// <summary>Text that goes into the index never contains the control characters we use to mark highlights.</summary>
+    internal static string Clean(string text) =>
+        text.Contains(Highlights.Start, StringComparison.Ordinal) || text.Contains(Highlights.Stop, StringComparison.Ordinal)
+            ? text.Replace(Highlights.Start, ' ').Replace(Highlights.Stop, ' ')
+            : text;
+}
+
+/// <summary>Posts and pages: title, excerpt and body text, tags and authors.</summary>
+public sealed class PostSearchSource : ISearchSource
+{
+    /// <summary>A body longer than this is cut (PostgreSQL refuses a tsvector over 1 MB; nobody searches past a book's length).</summary>
+    public const int MaxBodyLength = 200_000;
+
+    public string Name => "post";
+
+    public Task<int> CountAsync(BroadsheetDb db, CancellationToken cancellationToken) => db.Posts.CountAsync(cancellationToken);
+
+    public Task<IReadOnlyList<SearchDocument>> LoadBatchAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken) =>
+        LoadAsync(db, db.Posts.Where(p => p.Id > afterId).OrderBy(p => p.Id).Take(take), cancellationToken);
+
+    public Task<IReadOnlyList<SearchDocument>> LoadAsync(BroadsheetDb db, IReadOnlyCollection<int> ids, CancellationToken cancellationToken) =>
+        LoadAsync(db, db.Posts.Where(p => ids.Contains(p.Id)), cancellationToken);
+
+    private async Task<IReadOnlyList<SearchDocument>> LoadAsync(BroadsheetDb db, IQueryable<Post> posts, CancellationToken cancellationToken)
+    {
+        var rows = await posts.AsNoTracking()
+            .Select(p => new { p.Id, p.Kind, p.Status, p.Title, p.Slug, p.ArchiveMonth, p.PublishedAt, p.Excerpt, p.BodyHtml })
+            .ToListAsync(cancellationToken);
+        if (rows.Count == 0) return [];
+        var ids = rows.Select(r => r.Id).ToList();
+        var authors = (await db.PostAuthors.AsNoTracking().Where(a => ids.Contains(a.PostId))
+                .OrderBy(a => a.Position)
+                .Select(a => new { a.PostId, a.Author!.DisplayName })
+                .ToListAsync(cancellationToken))
+            .ToLookup(a => a.PostId, a => a.DisplayName);
+        var tags = (await db.Posts.AsNoTracking().Where(p => ids.Contains(p.Id))
+                .SelectMany(p => p.Tags, (p, t) => new { PostId = p.Id, t.Name, t.Slug })
+                .ToListAsync(cancellationToken))
+            .ToLookup(t => t.PostId);
+        return [.. rows.Select(r =>
+        {
+            var body = ContentRenderer.PlainText(r.BodyHtml);
+            if (!string.IsNullOrWhiteSpace(r.Excerpt)) body = r.Excerpt.Trim() + "\n" + body;
+            if (body.Length > MaxBodyLength) body = body[..MaxBodyLength];
+            var postTags = tags[r.Id].OrderBy(t => t.Name, StringComparer.OrdinalIgnoreCase).ToList();
+            return new SearchDocument(
+                Name,
+                r.Id,
+                r.Kind == PostKind.Page ? "page" : "post",
+                SearchSources.Clean(r.Title),
+                SearchSources.Clean(body),
+                [.. postTags.Select(t => SearchSources.Clean(t.Name))],
+                [.. postTags.Select(t => t.Slug)],
+                [.. authors[r.Id].Select(SearchSources.Clean)],
+                PostPaths.Permalink(r.Kind, r.Slug, r.ArchiveMonth),
+                r.PublishedAt,
+                r.ArchiveMonth / 100,
+                r.Status is PostStatus.Published or PostStatus.Scheduled);
+        })];
+    }
+
+    public Func<BroadsheetDb, CancellationToken, Task<IReadOnlyCollection<int>>>? Touched(IEnumerable<EntityEntry> entries)
+    {
+        // Posts are kept as entities (a new one has no id until saved); renamed tags and authors as ids.
+        var posts = new HashSet<Post>(ReferenceEqualityComparer.Instance);
+        var postIds = new HashSet<int>();
+        var tagIds = new HashSet<int>();
+        var authorIds = new HashSet<int>();
+        foreach (var entry in entries)
+        {
+            switch (entry.Entity)
+            {
+                // Deleted posts leave the index through a database trigger (see the AddSearch migration),
+                // which also catches ExecuteDelete.
+                case Post post when entry.State is EntityState.Added or EntityState.Modified:
+                    posts.Add(post);
+                    break;
+                case PostAuthor link:
+                    if (link.Post is { } linked && entry.State != EntityState.Deleted) posts.Add(linked);
+                    else postIds.Add(link.PostId);
+                    break;
+                case Tag tag when entry.State == EntityState.Modified:
+                    tagIds.Add(tag.Id);
+                    break;
+                case Author author when entry.State == EntityState.Modified:
+                    authorIds.Add(author.Id);
+                    break;
+                case Dictionary<string, object> join when entry.Metadata.Name == "PostTags" && entry.State is EntityState.Added or EntityState.Deleted:
+                    if (join.TryGetValue("PostsId", out var id) && id is int postId && postId > 0) postIds.Add(postId);
+                    break;
+            }
+        }
+        if (posts.Count == 0 && postIds.Count == 0 && tagIds.Count == 0 && authorIds.Count == 0) return null;
+        return async (db, cancellationToken) =>
+        {
+            var ids = new HashSet<int>(postIds);
+            ids.UnionWith(posts.Select(p => p.Id));
+            if (tagIds.Count > 0)
+                ids.UnionWith(await db.Posts.Where(p => p.Tags.Any(t => tagIds.Contains(t.Id))).Select(p => p.Id).ToListAsync(cancellationToken));
+            if (authorIds.Count > 0)
+                ids.UnionWith(await db.PostAuthors.Where(a => authorIds.Contains(a.AuthorId)).Select(a => a.PostId).ToListAsync(cancellationToken));
+            return ids;
+        };
+    }
+}

@@ -1,0 +1,63 @@
+using System.Data.Common;
+using System.Globalization;
+using Broadsheet.Data;
+
+namespace Broadsheet.Features.Search;
+
+/// <summary>
+/// Search on SQLite: the table <c>search_documents</c> holds one row per record and is the external
+/// content of the FTS5 table <c>search_fts</c> (tokenizer <c>porter unicode61 remove_diacritics 2</c>:
+/// English stems, any script, accents folded), kept in step by triggers. Ranking is bm25 with the
+/// title weighted highest, then tags and authors, then the body; <c>snippet()</c> and
+/// <c>highlight()</c> mark the matches. See the AddSearch migration for the schema.
+/// </summary>
+public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock) : SearchIndexBase(db, clock)
+{
+    /// <summary>The format EF Core uses for DateTime on SQLite; the Posts triggers copy PublishedAt verbatim, so ours must match.</summary>
+    internal const string DateFormat = "yyyy-MM-dd HH:mm:ss.FFFFFFF";
+
+    protected override async Task AfterRebuildAsync(CancellationToken cancellationToken)
+    {
+        // Merge the FTS5 segments written during the rebuild into one, so queries read one b-tree.
+        await using var optimise = Command("INSERT INTO search_fts (search_fts) VALUES ('optimize')");
+        await optimise.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    protected override string ContainsFunction => "instr";
+
+    protected override object DateValue(DateTime utc) => utc.ToString(DateFormat, CultureInfo.InvariantCulture);
+
+    protected override DateTime ReadDate(DbDataReader reader, int ordinal) =>
+        DateTime.SpecifyKind(DateTime.ParseExact(reader.GetString(ordinal), DateFormat, CultureInfo.InvariantCulture), DateTimeKind.Utc);
+
+    protected override string QuerySql(SearchQuery query, DbCommand command, string filters)
+    {
+        Parameter(command, "match", Match(query));
+        // Rank first (cheap columns only), then make snippets for the one page that is shown:
+        // snippet() over every match would cost far more than the ranking itself.
+        return $"""
+            WITH ranked AS (
+                SELECT d.id AS id, bm25(search_fts, 10.0, 1.0, 4.0, 4.0) AS score, d.published_at AS published_at
+                FROM search_fts JOIN search_documents d ON d.id = search_fts.rowid
+                WHERE search_fts MATCH @match{filters}
+                ORDER BY score, d.published_at DESC, d.id DESC
+                LIMIT @take OFFSET @skip)
+            SELECT d.source, d.record_id, d.kind, d.title, d.url, d.published_at, d.is_public, d.tags, d.tag_slugs, d.authors,
+                   highlight(search_fts, 0, char(1), char(2)),
+                   snippet(search_fts, 1, char(1), char(2), '…', 30)
+            FROM ranked
+            JOIN search_fts ON search_fts.rowid = ranked.id
+            JOIN search_documents d ON d.id = ranked.id
+            WHERE search_fts MATCH @match
+            ORDER BY ranked.score, ranked.published_at DESC, ranked.id DESC
+            """;
+    }
+
+    /// <summary>
+    /// The FTS5 query: every term as a quoted string (so no word is ever an operator), a phrase as one
+    /// quoted string of its words, a prefix as a quoted string followed by <c>*</c>; all required.
+    /// Terms hold only letters, digits and marks (see <see cref="SearchQuery"/>), never a quote.
+    /// </summary>
+    internal static string Match(SearchQuery query) =>
+        string.Join(' ', query.Terms.Select(t => "\"" + string.Join(' ', t.Words) + "\"" + (t.Prefix ? "*" : "")));
+}
