@@ -2,6 +2,7 @@ using Broadsheet.Cli;
 using Broadsheet.Data;
 using Broadsheet.Features.Archive;
 using Broadsheet.Features.Feeds;
+using Broadsheet.Features.Import;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Settings;
@@ -42,6 +43,7 @@ public sealed class Program
         builder.Services.AddScoped<PostWriter>();
         builder.Services.AddSingleton<ArchiveCounts>();
         builder.Services.AddScoped<DemoContent>();
+        builder.Services.AddImport();
 
         // Web: Razor Pages from the feature folders, output cache for public pages
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
@@ -53,6 +55,7 @@ public sealed class Program
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/not-found");
         app.UseMiddleware<RedirectMiddleware>();
+        app.UseWordPressIdRedirects();
         app.UseOutputCache();
         app.UseMiddleware<ConditionalGetMiddleware>();
 

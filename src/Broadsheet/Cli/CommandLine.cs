@@ -27,7 +27,11 @@ public static class CommandLine
     };
 
     /// <summary>Every verb but serve; each feature contributes its own.</summary>
-    private static IEnumerable<Command> Verbs() => [];
+    private static IEnumerable<Command> Verbs() =>
+    [
+        Features.Import.ImportCommands.Create(),
+        Features.Export.JsonBackupCommands.Export(),
+    ];
 
     public static async Task<int> RunAsync(string[] args)
     {
