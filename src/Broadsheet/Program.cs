@@ -2,6 +2,7 @@ using Broadsheet.Cli;
 using Broadsheet.Data;
 using Broadsheet.Features.Archive;
 using Broadsheet.Features.Feeds;
+using Broadsheet.Features.Import;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Search;
@@ -44,6 +45,7 @@ public sealed class Program
         builder.Services.AddSingleton<ArchiveCounts>();
         builder.Services.AddScoped<DemoContent>();
         builder.Services.AddSearch();
+        builder.Services.AddImport();
 
         // Web: Razor Pages from the feature folders, output cache for public pages
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
@@ -55,6 +57,7 @@ public sealed class Program
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/not-found");
         app.UseMiddleware<RedirectMiddleware>();
+        app.UseWordPressIdRedirects();
         app.UseOutputCache();
         app.UseMiddleware<ConditionalGetMiddleware>();
 
