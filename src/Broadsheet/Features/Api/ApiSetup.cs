@@ -30,6 +30,7 @@ public static class ApiSetup
     public static IServiceCollection AddBroadsheetApi(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddScoped<ApiKeyService>();
+        services.AddScoped<AdminPostsApi.Writes>();
         services.AddSingleton<MediaStore>();
 
         services.AddAuthentication()
@@ -100,8 +101,8 @@ public static class ApiSetup
 
     public static WebApplication MapBroadsheetApi(this WebApplication app)
     {
-        // API errors are always problem JSON: a bare status (a binding failure, an unknown route)
-        // gets a problem body here instead of the site's HTML error pages.
+        // API errors are always problem JSON: a bare status (a binding failure, an unknown route,
+        // 415 for a body that is not JSON) gets a problem body here instead of the site's HTML error pages.
         app.UseWhen(c => c.Request.Path.StartsWithSegments("/api"), api => api.Use(async (context, next) =>
         {
             if (context.Features.Get<IStatusCodePagesFeature>() is { } pages) pages.Enabled = false;
@@ -116,8 +117,6 @@ public static class ApiSetup
         app.MapAdminApi();
         app.MapContentApi();
         app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
-        app.MapFallback("/api/{**rest}", () => ApiResults.NotFound("There is no API endpoint at this address. The OpenAPI document is at /openapi/v1.json."))
-            .ExcludeFromDescription();
         return app;
     }
 }
