@@ -70,7 +70,8 @@ public abstract class AdminPostsApiTests(TestProvider provider)
 
         var bad = await (await api.GetAsync("/api/admin/posts?status=deleted")).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.NotNull(bad["errors"]!["status"]);
-        await (await api.GetAsync("/api/admin/posts?page=abc")).ProblemAsync(HttpStatusCode.BadRequest);
+        var notANumber = await (await api.GetAsync("/api/admin/posts?page=abc")).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.Contains("whole numbers", (string)notANumber["detail"]!);
     }
 
     [Fact]

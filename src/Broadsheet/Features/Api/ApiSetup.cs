@@ -99,6 +99,15 @@ public static class ApiSetup
     /// <summary>Room for the multipart envelope and the other form fields around the file.</summary>
     private const long UploadOverheadBytes = 64 * 1024;
 
+    private static string? BareStatusDetail(int status) => status switch
+    {
+        StatusCodes.Status400BadRequest => "A value in the address could not be read; numbers such as page, pageSize, id and version must be whole numbers.",
+        StatusCodes.Status404NotFound => "There is nothing at this address. The API is described at /openapi/v1.json.",
+        StatusCodes.Status405MethodNotAllowed => "This address does not take that method. The API is described at /openapi/v1.json.",
+        StatusCodes.Status415UnsupportedMediaType => "Send JSON with 'Content-Type: application/json' (uploads: multipart/form-data).",
+        _ => null,
+    };
+
     public static WebApplication MapBroadsheetApi(this WebApplication app)
     {
         // API errors are always problem JSON: a bare status (a binding failure, an unknown route,
@@ -110,7 +119,7 @@ public static class ApiSetup
             var response = context.Response;
             if (response.StatusCode >= 400 && !response.HasStarted && response.ContentLength is null && string.IsNullOrEmpty(response.ContentType))
                 await context.RequestServices.GetRequiredService<IProblemDetailsService>()
-                    .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = response.StatusCode } });
+                    .WriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = { Status = response.StatusCode, Detail = BareStatusDetail(response.StatusCode) } });
         }));
 
         app.MapMedia();
