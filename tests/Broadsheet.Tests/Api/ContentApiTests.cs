@@ -1,6 +1,9 @@
 using System.Net;
+using Broadsheet.Data;
 using Broadsheet.Features.Posts;
 using Broadsheet.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Broadsheet.Tests.Api;
 
@@ -91,15 +94,26 @@ public sealed class ContentApiTests
     }
 
     [Fact]
-    public async Task With_the_output_cache_on_a_new_post_still_shows_at_once()
+    public async Task Answers_are_output_cached_and_an_api_write_evicts_them()
     {
         await using var app = new BroadsheetFactory(outputCache: true);
         await app.AddPostAsync("First");
         var client = app.CreateClient();
         Assert.Single((await (await client.GetAsync("/api/content/posts")).JsonAsync(HttpStatusCode.OK))["items"]!.AsArray());
 
+        // A row written behind the app's back (no cache eviction) is not seen: the answer is cached.
+        await using (var scope = app.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+            var sneaked = await db.Posts.AsNoTracking().SingleAsync();
+            db.Posts.Add(new Post { Title = "Sneaked in", Slug = "sneaked-in", Status = PostStatus.Published, PublishedAt = sneaked.PublishedAt, ArchiveMonth = sneaked.ArchiveMonth });
+            await db.SaveChangesAsync();
+        }
+        Assert.Single((await (await client.GetAsync("/api/content/posts")).JsonAsync(HttpStatusCode.OK))["items"]!.AsArray());
+
+        // A write through the API evicts it.
         var api = await app.ApiClientAsync();
         await (await api.PostJsonAsync("/api/admin/posts", new { title = "Second", status = "published" })).JsonAsync(HttpStatusCode.Created);
-        Assert.Equal(2, (await (await client.GetAsync("/api/content/posts")).JsonAsync(HttpStatusCode.OK))["items"]!.AsArray().Count);
+        Assert.Equal(3, (await (await client.GetAsync("/api/content/posts")).JsonAsync(HttpStatusCode.OK))["items"]!.AsArray().Count);
     }
 }

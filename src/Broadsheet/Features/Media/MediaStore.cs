@@ -79,9 +79,13 @@ public sealed partial class MediaStore(IConfiguration configuration, TimeProvide
         {
             await db.SaveChangesAsync(cancellationToken);
         }
-        catch
+        catch (DbUpdateException) when (existing is null)
         {
-            if (existing is null) File.Delete(path);
+            // The same bytes uploaded at the same moment by someone else: theirs won, and the file is theirs too.
+            db.Entry(file).State = EntityState.Detached;
+            if (await db.Media.AsNoTracking().FirstOrDefaultAsync(m => m.StoredName == storedName, cancellationToken) is { } winner)
+                return MediaUpload.Stored(winner, alreadyThere: true);
+            File.Delete(path);
             throw;
         }
         return MediaUpload.Stored(file, alreadyThere: false);
