@@ -1,5 +1,6 @@
 using Broadsheet.Cli;
 using Broadsheet.Data;
+using Broadsheet.Features.Api;
 using Broadsheet.Features.Archive;
 using Broadsheet.Features.Feeds;
 using Broadsheet.Features.Import;
@@ -52,6 +53,9 @@ public sealed class Program
         builder.Services.AddPublicOutputCache(builder.Configuration);
         builder.Services.AddProblemDetails();
 
+        // Admin API (API keys), Content API, OpenAPI, media
+        builder.Services.AddBroadsheetApi(builder.Configuration);
+
         var app = builder.Build();
 
         app.UseExceptionHandler("/error");
@@ -63,6 +67,7 @@ public sealed class Program
 
         app.MapSiteAssets();
         app.MapFeeds();
+        app.MapBroadsheetApi();
         app.MapRazorPages();
         return app;
     }
