@@ -4,7 +4,7 @@ using Broadsheet.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Broadsheet.Tests.Data;
+namespace Broadsheet.Tests.Database;
 
 /// <summary>
 /// The SQLite pragmas are set once per pooled native connection, not on every open; every
