@@ -109,7 +109,7 @@ public abstract class BloggerImportTests(TestProvider provider)
         await using var app = App();
         await app.ImportAsync(ImportFormat.Blogger, Samples.BloggerClassic);
         var before = await app.BackupAsync();
-        app.Clock.Advance(TimeSpan.FromHours(1));
+        app.Clock.Advance(TimeSpan.FromMinutes(1));
 
         var again = await app.ImportAsync(ImportFormat.Blogger, Samples.BloggerClassic);
 

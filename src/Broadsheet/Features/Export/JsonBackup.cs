@@ -122,7 +122,7 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
         var s = backup.Settings ?? new BackupSettings();
         settings.Title = s.Title; settings.Description = s.Description; settings.Culture = s.Culture; settings.TimeZone = s.TimeZone;
         settings.BaseUrl = s.BaseUrl; settings.PostsPerPage = s.PostsPerPage; settings.Navigation = s.Navigation; settings.LogoUrl = s.LogoUrl;
-        settings.InitialisedAt = s.InitialisedAt ?? DateTime.UtcNow;
+        settings.InitialisedAt = s.InitialisedAt;
 
         var roles = new Dictionary<string, IdentityRole>(StringComparer.Ordinal);
         foreach (var role in await db.Roles.ToListAsync(cancellationToken)) roles[role.Name ?? ""] = role;

@@ -24,12 +24,12 @@ internal static class ImportXml
     });
 
     /// <summary>Runs a reading step, turning XML and decoding errors into one clear message naming file and line.</summary>
-    public static ImportFailedException Fail(string fileName, Exception e, ImportText text) => e switch
+    public static ImportFailedException Fail(string fileName, Exception e, ImportText text, XmlReader reader) => e switch
     {
         ImportFailedException failed => failed,
         XmlException x when x.Message.Contains("DTD", StringComparison.OrdinalIgnoreCase) =>
-            new ImportFailedException(fileName, x.LineNumber, "the file declares a DTD (<!DOCTYPE …>); export files never do, and it is refused because DTDs allow entity-expansion and external-entity attacks", x),
-        XmlException x when text.AtEnd => new ImportFailedException(fileName, x.LineNumber, $"the file ends too early — it looks truncated (the download or copy may have been cut off). The XML reader said: {x.Message}", x),
+            new ImportFailedException(fileName, x.LineNumber > 0 ? x.LineNumber : (reader as IXmlLineInfo)?.LineNumber, "the file declares a DTD (<!DOCTYPE …>); export files never do, and it is refused because DTDs allow entity-expansion and external-entity attacks", x),
+        XmlException x when text.AtEnd && x.Message.Contains("end of file", StringComparison.OrdinalIgnoreCase) => new ImportFailedException(fileName, x.LineNumber, $"the file ends too early — it looks truncated (the download or copy may have been cut off). The XML reader said: {x.Message}", x),
         XmlException x => new ImportFailedException(fileName, x.LineNumber, $"the XML is malformed: {x.Message}", x),
         _ => new ImportFailedException(fileName, text.Line, e.Message, e),
     };

@@ -62,7 +62,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                 }
                 catch (Exception e) when (e is System.Xml.XmlException or System.Text.DecoderFallbackException or ImportFailedException)
                 {
-                    throw ImportXml.Fail(fileName, e, text);
+                    throw ImportXml.Fail(fileName, e, text, xml);
                 }
                 await run.AddAsync(record, cancellationToken);
                 if (run.Written % 50 == 0) progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
