@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Claims;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Media;
@@ -148,7 +149,7 @@ public static class AdminApi
                 var alt = form["altText"].ToString();
                 if (alt.Length > 1000) return ApiResults.Invalid("altText", "At most 1000 characters.");
                 await using var stream = file.OpenReadStream();
-                var upload = await store.SaveAsync(db, stream, file.FileName, alt, request.HttpContext.User.Identity?.Name, ct);
+                var upload = await store.SaveAsync(db, stream, file.FileName, alt, request.HttpContext.User.FindFirstValue(ClaimTypes.NameIdentifier), ct);
                 if (upload.IsTooLarge) return ApiResults.TooLarge(upload.Error!);
                 if (upload.File is not { } stored) return ApiResults.Invalid("file", upload.Error!);
                 return upload.AlreadyThere
