@@ -99,6 +99,7 @@ public static class AccountsSetup
         services.AddMemoryCache();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<AccountService>();
+        services.AddScoped<AccountMail>();
         return services;
     }
 
