@@ -86,7 +86,8 @@ public static class AccountsSetup
             foreach (var (policy, roles) in Policies.RolesFor)
                 o.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
         });
-        services.Configure<RazorPagesOptions>(o =>
+        // PostConfigure: AddRazorPages replaces the conventions collection when it configures its options.
+        services.PostConfigure<RazorPagesOptions>(o =>
         {
             o.Conventions.AuthorizeFolder("/Admin", Policies.Staff);
             foreach (var page in AnonymousPages) o.Conventions.AllowAnonymousToPage(page);
