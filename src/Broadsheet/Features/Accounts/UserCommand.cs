@@ -5,7 +5,7 @@ namespace Broadsheet.Features.Accounts;
 
 /// <summary>
 /// <c>broadsheet user add EMAIL --role owner [--name NAME]</c>: makes an account without the web,
-/// typically the first Owner. The password is read from standard input when it is piped in;
+/// typically the first Owner. The password is the first line of standard input when one is piped in;
 /// otherwise one is generated and printed once.
 /// </summary>
 public static class UserCommand
@@ -31,15 +31,12 @@ public static class UserCommand
                 await Console.Error.WriteLineAsync($"Unknown role '{parseResult.GetValue(role)}'. Roles: {string.Join(", ", Roles.All)}.");
                 return 2;
             }
+            // A piped first line is the password; no input (a terminal, or empty) means generate one.
             string? password = null;
             if (Console.IsInputRedirected)
             {
                 password = (await Console.In.ReadLineAsync(ct))?.TrimEnd('\r', '\n');
-                if (string.IsNullOrEmpty(password))
-                {
-                    await Console.Error.WriteLineAsync("Standard input was empty; pipe a password or run without input to generate one.");
-                    return 2;
-                }
+                if (string.IsNullOrEmpty(password)) password = null;
             }
             var generated = password is null;
             password ??= AccountService.GeneratePassword();
