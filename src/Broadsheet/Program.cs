@@ -1,5 +1,8 @@
 using Broadsheet.Cli;
 using Broadsheet.Data;
+using Broadsheet.Email;
+using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Admin;
 using Broadsheet.Features.Api;
 using Broadsheet.Features.Archive;
 using Broadsheet.Features.Feeds;
@@ -48,6 +51,11 @@ public sealed class Program
         builder.Services.AddSearch();
         builder.Services.AddImport();
 
+        // Accounts, the admin and its mail
+        builder.Services.AddBroadsheetAccounts(builder.Configuration);
+        builder.Services.AddBroadsheetEmail(builder.Configuration);
+        builder.Services.AddBroadsheetAdmin();
+
         // Web: Razor Pages from the feature folders, output cache for public pages
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
         builder.Services.AddPublicOutputCache(builder.Configuration);
@@ -60,6 +68,7 @@ public sealed class Program
 
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/not-found");
+        app.UseBroadsheetAccounts();
         app.UseMiddleware<RedirectMiddleware>();
         app.UseWordPressIdRedirects();
         app.UseOutputCache();
@@ -68,6 +77,7 @@ public sealed class Program
         app.MapSiteAssets();
         app.MapFeeds();
         app.MapBroadsheetApi();
+        app.MapAdminAssets();
         app.MapRazorPages();
         return app;
     }

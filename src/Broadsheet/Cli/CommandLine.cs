@@ -29,6 +29,7 @@ public static class CommandLine
     /// <summary>Every verb but serve; each feature contributes its own.</summary>
     private static IEnumerable<Command> Verbs() =>
     [
+        Features.Accounts.UserCommand.Create(),
         Features.Import.ImportCommands.Create(),
         Features.Export.JsonBackupCommands.Export(),
         Features.Search.SearchCommand.Create(),

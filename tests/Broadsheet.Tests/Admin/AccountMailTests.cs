@@ -1,0 +1,83 @@
+using System.Net;
+using Broadsheet.Features.Accounts;
+using Broadsheet.Tests.Infrastructure;
+
+namespace Broadsheet.Tests.Admin;
+
+/// <summary>Password reset and invitations, through a real SMTP server: the link is read from the message received.</summary>
+public sealed class AccountMailTests
+{
+    [Fact]
+    public async Task A_reset_link_sets_a_new_password_once_and_then_is_refused()
+    {
+        await using var mail = new TestMailServer();
+        await using var app = mail.Configure(new BroadsheetFactory());
+        await app.AddUserAsync(Roles.Author, "forgetful@example.org");
+
+        var asked = await app.Browser().SubmitAsync("/admin/forgot-password", new() { ["Email"] = "forgetful@example.org" });
+        Assert.Contains("on its way", await asked.Content.ReadAsStringAsync());
+        var message = await mail.MessageToAsync("forgetful@example.org");
+        var link = TestMailServer.LinkIn(message, "/admin/reset-password");
+
+        var reset = await app.Browser().SubmitAsync(link, new() { ["Password"] = "a brand new passphrase" });
+        Assert.Equal(HttpStatusCode.Redirect, reset.StatusCode);
+        await app.SignInAsync("forgetful@example.org", "a brand new passphrase");
+        await Assert.ThrowsAnyAsync<Exception>(() => app.SignInAsync("forgetful@example.org"));
+
+        // The same link again: refused, and the password stays.
+        var again = await app.Browser().GetAsync(link);
+        Assert.Equal(HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Contains("expired or has already been used", await again.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Asking_for_an_unknown_address_says_the_same_and_sends_nothing()
+    {
+        await using var mail = new TestMailServer();
+        await using var app = mail.Configure(new BroadsheetFactory());
+        await app.AddUserAsync(Roles.Owner);
+        var asked = await app.Browser().SubmitAsync("/admin/forgot-password", new() { ["Email"] = "stranger@example.org" });
+        Assert.Contains("on its way", await asked.Content.ReadAsStringAsync());
+        await Task.Delay(300);
+        Assert.Empty(mail.Messages);
+    }
+
+    [Fact]
+    public async Task An_expired_reset_link_is_refused()
+    {
+        await using var mail = new TestMailServer();
+        await using var app = mail.Configure(new BroadsheetFactory()).With("Accounts:ResetLinkLifetime", "00:00:01");
+        await app.AddUserAsync(Roles.Author, "slow@example.org");
+        await app.Browser().SubmitAsync("/admin/forgot-password", new() { ["Email"] = "slow@example.org" });
+        var link = TestMailServer.LinkIn(await mail.MessageToAsync("slow@example.org"), "/admin/reset-password");
+
+        await Task.Delay(TimeSpan.FromSeconds(2.5)); // Identity's data-protection tokens read the system clock
+        var page = await app.Browser().GetAsync(link);
+
+        Assert.Equal(HttpStatusCode.BadRequest, page.StatusCode);
+    }
+
+    [Fact]
+    public async Task An_invited_person_sets_a_password_from_the_link_and_gets_the_role_they_were_given()
+    {
+        await using var mail = new TestMailServer();
+        await using var app = mail.Configure(new BroadsheetFactory());
+        var admin = await app.SignedInAsync(Roles.Administrator);
+
+        var invited = await admin.SubmitAsync("/admin/users", new() { ["Invite.Email"] = "newbie@example.org", ["Invite.DisplayName"] = "New Volunteer", ["Invite.Role"] = Roles.Editor }, "form.invite-form");
+        Assert.Equal(HttpStatusCode.Redirect, invited.StatusCode);
+        var message = await mail.MessageToAsync("newbie@example.org");
+        Assert.Contains("Editor", message.TextBody);
+        var link = TestMailServer.LinkIn(message, "/admin/accept-invitation");
+
+        var accepted = await app.Browser().SubmitAsync(link, new() { ["Password"] = "my own passphrase" });
+        Assert.Equal(HttpStatusCode.Redirect, accepted.StatusCode);
+        var editor = await app.SignInAsync("newbie@example.org", "my own passphrase");
+        Assert.Equal(HttpStatusCode.OK, (await editor.GetAsync("/admin/tags")).StatusCode); // an Editor's page
+
+        var reused = await app.Browser().GetAsync(link);
+        Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
+        var tampered = await app.Browser().GetAsync(link[..^4] + "AAAA");
+        Assert.Equal(HttpStatusCode.BadRequest, tampered.StatusCode);
+    }
+}
