@@ -47,7 +47,9 @@ public sealed class ConditionalGetMiddleware(RequestDelegate next, Data.ContentC
                 return;
             }
         }
-        if (!response.HasStarted && response.StatusCode != StatusCodes.Status304NotModified) response.ContentLength = buffer.Length;
+        // An empty error response keeps no Content-Length, or the status-code-pages middleware outside
+        // would take it for a finished answer and never render the 404 page.
+        if (!response.HasStarted && response.StatusCode != StatusCodes.Status304NotModified && buffer.Length > 0) response.ContentLength = buffer.Length;
         buffer.Position = 0;
         if (!HttpMethods.IsHead(context.Request.Method)) await buffer.CopyToAsync(original, context.RequestAborted);
     }
