@@ -1,5 +1,8 @@
 using Broadsheet.Cli;
 using Broadsheet.Data;
+using Broadsheet.Email;
+using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Admin;
 using Broadsheet.Features.Archive;
 using Broadsheet.Features.Feeds;
 using Broadsheet.Features.Posts;
@@ -43,6 +46,11 @@ public sealed class Program
         builder.Services.AddSingleton<ArchiveCounts>();
         builder.Services.AddScoped<DemoContent>();
 
+        // Accounts, the admin and its mail
+        builder.Services.AddBroadsheetAccounts(builder.Configuration);
+        builder.Services.AddBroadsheetEmail(builder.Configuration);
+        builder.Services.AddBroadsheetAdmin();
+
         // Web: Razor Pages from the feature folders, output cache for public pages
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
         builder.Services.AddPublicOutputCache(builder.Configuration);
@@ -52,12 +60,14 @@ public sealed class Program
 
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/not-found");
+        app.UseBroadsheetAccounts();
         app.UseMiddleware<RedirectMiddleware>();
         app.UseOutputCache();
         app.UseMiddleware<ConditionalGetMiddleware>();
 
         app.MapSiteAssets();
         app.MapFeeds();
+        app.MapAdminAssets();
         app.MapRazorPages();
         return app;
     }

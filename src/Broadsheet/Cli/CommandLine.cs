@@ -27,7 +27,7 @@ public static class CommandLine
     };
 
     /// <summary>Every verb but serve; each feature contributes its own.</summary>
-    private static IEnumerable<Command> Verbs() => [];
+    private static IEnumerable<Command> Verbs() => [Features.Accounts.UserCommand.Create()];
 
     public static async Task<int> RunAsync(string[] args)
     {

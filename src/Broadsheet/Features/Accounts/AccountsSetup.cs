@@ -1,0 +1,139 @@
+using Broadsheet.Data;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.Extensions.Options;
+
+namespace Broadsheet.Features.Accounts;
+
+/// <summary>
+/// Sign-in for the admin: ASP.NET Core Identity on the site's database, one cookie scheme (the
+/// default; the Admin API adds its own "ApiKey" scheme beside it), the policies of
+/// <see cref="Policies"/> (by role, with no scheme named, so any scheme's user can satisfy them),
+/// data-protection keys kept in the database so every web node reads every other node's cookies,
+/// and the security headers every response carries.
+/// </summary>
+public static class AccountsSetup
+{
+    /// <summary>Pages under /admin that a signed-out person must reach.</summary>
+    public static readonly string[] AnonymousPages =
+    [
+        "/Admin/Login", "/Admin/LoginTwoFactor", "/Admin/Setup", "/Admin/ForgotPassword", "/Admin/ResetPassword", "/Admin/AcceptInvitation",
+    ];
+
+    public static IServiceCollection AddBroadsheetAccounts(this IServiceCollection services, IConfiguration configuration)
+    {
+        var accounts = configuration.GetSection("Accounts");
+        services.AddIdentity<User, IdentityRole>(o =>
+            {
+                o.User.RequireUniqueEmail = true;
+                // Long passphrases beat composition rules (NIST SP 800-63B): length only.
+                o.Password.RequiredLength = 10;
+                o.Password.RequireDigit = false;
+                o.Password.RequireLowercase = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+                o.Lockout.AllowedForNewUsers = true;
+                o.Lockout.MaxFailedAccessAttempts = accounts.GetValue("MaxFailedAttempts", 5);
+                o.Lockout.DefaultLockoutTimeSpan = accounts.GetValue("LockoutTime", TimeSpan.FromMinutes(15));
+                o.SignIn.RequireConfirmedAccount = false;
+                o.Tokens.ProviderMap[InvitationTokens.ProviderName] = new TokenProviderDescriptor(typeof(InvitationTokens));
+            })
+            .AddEntityFrameworkStores<BroadsheetDb>()
+            .AddDefaultTokenProviders();
+        services.AddTransient<InvitationTokens>();
+        // Password-reset links live two hours; invitations a week (each used once: either changes the security stamp).
+        services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = accounts.GetValue("ResetLinkLifetime", TimeSpan.FromHours(2)));
+        services.Configure<InvitationTokenOptions>(o =>
+        {
+            o.Name = InvitationTokens.ProviderName;
+            o.TokenLifespan = accounts.GetValue("InvitationLifetime", TimeSpan.FromDays(7));
+        });
+
+        services.ConfigureApplicationCookie(o =>
+        {
+            o.Cookie.Name = "broadsheet.auth";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            o.LoginPath = "/admin/login";
+            o.LogoutPath = "/admin/logout";
+            o.AccessDeniedPath = "/admin/denied";
+            o.ExpireTimeSpan = TimeSpan.FromDays(14);
+            o.SlidingExpiration = true;
+            // APIs answer 401/403; only pages redirect to the login form.
+            o.Events.OnRedirectToLogin = ctx => RedirectOrStatus(ctx, StatusCodes.Status401Unauthorized);
+            o.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
+        });
+        services.PostConfigureAll<CookieAuthenticationOptions>(o =>
+        {
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            if (o.Cookie.SameSite == SameSiteMode.None || o.Cookie.SameSite == SameSiteMode.Unspecified) o.Cookie.SameSite = SameSiteMode.Lax;
+        });
+        // The cookie's issue time and the stamp check read the same clock (tests move it).
+        services.AddSingleton<IPostConfigureOptions<CookieAuthenticationOptions>, CookieClock>();
+        services.AddOptions<SecurityStampValidatorOptions>().Configure<TimeProvider>((o, clock) =>
+        {
+            o.TimeProvider = clock;
+            // "Sign out everywhere" changes the stamp; other sessions notice within this interval.
+            o.ValidationInterval = accounts.GetValue("SessionCheckInterval", TimeSpan.FromMinutes(1));
+        });
+
+        services.AddAuthorization(o =>
+        {
+            foreach (var (policy, roles) in Policies.RolesFor)
+                o.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
+        });
+        services.Configure<RazorPagesOptions>(o =>
+        {
+            o.Conventions.AuthorizeFolder("/Admin", Policies.Staff);
+            foreach (var page in AnonymousPages) o.Conventions.AllowAnonymousToPage(page);
+        });
+
+        services.AddDataProtection()
+            .SetApplicationName("Broadsheet")
+            .PersistKeysToDbContext<BroadsheetDb>();
+
+        services.AddMemoryCache();
+        services.AddSingleton<LoginThrottle>();
+        services.AddScoped<AccountService>();
+        return services;
+    }
+
+    /// <summary>Security headers, then authentication and authorization. Call early, before the output cache.</summary>
+    public static WebApplication UseBroadsheetAccounts(this WebApplication app)
+    {
+        app.UseMiddleware<SecurityHeaders>();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        return app;
+    }
+
+    private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)
+    {
+        if (ctx.Request.Path.StartsWithSegments("/api"))
+            ctx.Response.StatusCode = status;
+        else
+            ctx.Response.Redirect(ctx.RedirectUri);
+        return Task.CompletedTask;
+    }
+
+    private sealed class CookieClock(TimeProvider clock) : IPostConfigureOptions<CookieAuthenticationOptions>
+    {
+        public void PostConfigure(string? name, CookieAuthenticationOptions options) => options.TimeProvider = clock;
+    }
+}
+
+/// <summary>Tokens for invitation links: the data-protection provider under its own name and lifetime.</summary>
+public sealed class InvitationTokens(
+    IDataProtectionProvider dataProtectionProvider,
+    IOptions<InvitationTokenOptions> options,
+    ILogger<DataProtectorTokenProvider<User>> logger) : DataProtectorTokenProvider<User>(dataProtectionProvider, options, logger)
+{
+    public const string ProviderName = "Invitation";
+    public const string Purpose = "Invitation";
+}
+
+public sealed class InvitationTokenOptions : DataProtectionTokenProviderOptions;

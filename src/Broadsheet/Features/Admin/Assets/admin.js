@@ -1,0 +1,40 @@
+// Progressive enhancement for the editor: live Markdown preview and autosave of drafts.
+// Both post the editor's own form (so the antiforgery token travels with it) to page handlers.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-editor]");
+  if (!form) return;
+  var body = form.querySelector("textarea[name='Input.Body']");
+  var preview = document.getElementById("live-preview");
+  var status = document.getElementById("autosave-status");
+  var action = form.getAttribute("action") || window.location.pathname + window.location.search;
+
+  function post(handler) {
+    var url = new URL(action, window.location.href);
+    url.searchParams.set("handler", handler);
+    return fetch(url.toString(), { method: "POST", body: new FormData(form), credentials: "same-origin" });
+  }
+
+  if (body && preview) {
+    var timer = null;
+    preview.hidden = false;
+    var refresh = function () {
+      post("Preview").then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (html) { preview.innerHTML = html; }); // sanitised by the server
+    };
+    body.addEventListener("input", function () { clearTimeout(timer); timer = setTimeout(refresh, 400); });
+    refresh();
+  }
+
+  if (form.hasAttribute("data-autosave")) {
+    var dirty = false;
+    form.addEventListener("input", function () { dirty = true; });
+    setInterval(function () {
+      if (!dirty) return;
+      dirty = false;
+      post("Autosave").then(function (r) {
+        if (status) status.textContent = r.ok ? "Draft autosaved " + new Date().toLocaleTimeString() : "Autosave failed";
+      });
+    }, 20000);
+  }
+})();
