@@ -86,7 +86,10 @@ public static class AccountsSetup
             foreach (var (policy, roles) in Policies.RolesFor)
                 o.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
         });
-        services.Configure<RazorPagesOptions>(o =>
+        // PostConfigure, not Configure: AddRazorPages (called later in Program) gives RazorPagesOptions a
+        // new Conventions collection, which silently dropped conventions added before it and left the
+        // whole admin open to signed-out visitors.
+        services.PostConfigure<RazorPagesOptions>(o =>
         {
             o.Conventions.AuthorizeFolder("/Admin", Policies.Staff);
             foreach (var page in AnonymousPages) o.Conventions.AllowAnonymousToPage(page);
