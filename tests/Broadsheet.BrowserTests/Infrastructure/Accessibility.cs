@@ -12,9 +12,16 @@ public static class Accessibility
 
     public static async Task AssertNoSeriousViolationsAsync(this IPage page)
     {
+        var problems = await SeriousViolationsAsync(page);
+        Assert.True(problems is null, problems);
+    }
+
+    /// <summary>Null when axe finds nothing serious or critical; otherwise a description of each problem and where it is.</summary>
+    public static async Task<string?> SeriousViolationsAsync(this IPage page)
+    {
         var result = await page.RunAxe();
         var blocking = result.Violations.Where(v => Blocking.Contains(v.Impact ?? "")).ToList();
-        Assert.True(blocking.Count == 0, Describe(page.Url, blocking));
+        return blocking.Count == 0 ? null : Describe(page.Url, blocking);
     }
 
     private static string Describe(string url, List<AxeResultItem> violations)

@@ -17,7 +17,19 @@ public sealed class BrowserSession : IAsyncDisposable
         Page = page;
         page.Console += (_, message) =>
         {
-            if (message.Type == "error") lock (errors) errors.Add($"{page.Url}: console error: {message.Text}");
+            // Chromium also logs every 4xx/5xx as "Failed to load resource"; those are judged below,
+            // by address, so a 404 page's own status is not an error but a missing stylesheet is.
+            if (message.Type == "error" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
+                lock (errors) errors.Add($"{page.Url}: console error: {message.Text}");
+        };
+        page.Response += (_, response) =>
+        {
+            if (response.Status >= 400 && !response.Request.IsNavigationRequest)
+                lock (errors) errors.Add($"{page.Url}: {response.Request.Method} {response.Url} answered {response.Status}");
+        };
+        page.RequestFailed += (_, request) =>
+        {
+            lock (errors) errors.Add($"{page.Url}: {request.Method} {request.Url} failed: {request.Failure}");
         };
         page.PageError += (_, error) =>
         {
