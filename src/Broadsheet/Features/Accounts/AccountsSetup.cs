@@ -86,9 +86,7 @@ public static class AccountsSetup
             foreach (var (policy, roles) in Policies.RolesFor)
                 o.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
         });
-        // PostConfigure, not Configure: AddRazorPages (called later in Program) gives RazorPagesOptions a
-        // new Conventions collection, which silently dropped conventions added before it and left the
-        // whole admin open to signed-out visitors.
+        // PostConfigure: AddRazorPages replaces the conventions collection when it configures its options.
         services.PostConfigure<RazorPagesOptions>(o =>
         {
             o.Conventions.AuthorizeFolder("/Admin", Policies.Staff);
@@ -102,6 +100,7 @@ public static class AccountsSetup
         services.AddMemoryCache();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<AccountService>();
+        services.AddScoped<AccountMail>();
         return services;
     }
 

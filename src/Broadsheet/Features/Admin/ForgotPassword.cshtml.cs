@@ -1,0 +1,49 @@
+using System.ComponentModel.DataAnnotations;
+using Broadsheet.Features.Accounts;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Broadsheet.Features.Admin;
+
+/// <summary>Asks for a reset link. The answer is the same whether or not the address has an account.</summary>
+public sealed class ForgotPasswordModel(UserManager<User> users, AccountMail mail, LoginThrottle throttle, ILogger<ForgotPasswordModel> logger) : AdminPageModel
+{
+    [BindProperty, Required, EmailAddress, Display(Name = "Your email address")] public string Email { get; set; } = "";
+    public bool Sent { get; private set; }
+    public string? Error { get; private set; }
+
+    public void OnGet() { }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (!ModelState.IsValid) return Page();
+        if (!mail.IsConfigured)
+        {
+            Error = "Email is not set up on this site, so no link can be sent. Ask an administrator.";
+            return Page();
+        }
+        // Each request counts against the address, so nobody floods an inbox from one place.
+        var address = HttpContext.Connection.RemoteIpAddress;
+        if (throttle.IsBlocked(address))
+        {
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            Error = "Too many requests from your network. Wait a few minutes and try again.";
+            return Page();
+        }
+        throttle.Failed(address);
+        var user = await users.FindByEmailAsync(Email.Trim());
+        if (user is not null && await users.HasPasswordAsync(user))
+        {
+            try
+            {
+                await mail.SendPasswordResetAsync(Request, user, cancellationToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                logger.LogError(e, "Sending a password-reset link failed");
+            }
+        }
+        Sent = true;
+        return Page();
+    }
+}

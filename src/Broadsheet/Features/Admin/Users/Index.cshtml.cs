@@ -1,0 +1,128 @@
+using System.ComponentModel.DataAnnotations;
+using Broadsheet.Data;
+using Broadsheet.Features.Accounts;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+
+namespace Broadsheet.Features.Admin.Users;
+
+/// <summary>
+/// Accounts and invitations (Administrators and the Owner). Nobody but the Owner touches the Owner's
+/// account; the Owner hands ownership on by making someone else Owner, becoming an Administrator.
+/// </summary>
+[Authorize(Policy = Policies.Administer)]
+public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, AccountService accounts, AccountMail mail, ILogger<IndexModel> logger) : AdminPageModel
+{
+    public IReadOnlyList<Row> Rows { get; private set; } = [];
+    [BindProperty] public InviteInput Invite { get; set; } = new();
+    public List<string> Errors { get; } = [];
+    public bool MailConfigured => mail.IsConfigured;
+
+    public sealed record Row(string Id, string Name, string Email, string Role, bool Invited, bool LockedOut, bool TwoFactor);
+
+    public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
+
+    public async Task<IActionResult> OnPostInviteAsync(CancellationToken cancellationToken)
+    {
+        if (Invite.Role == Roles.Owner || !Roles.All.Contains(Invite.Role)) Errors.Add("Choose a role other than Owner.");
+        if (!mail.IsConfigured) Errors.Add("Email is not set up (Email:Smtp:Host), so invitations cannot be sent.");
+        if (!ModelState.IsValid || Errors.Count > 0)
+        {
+            await LoadAsync(cancellationToken);
+            return Page();
+        }
+        var (user, errors) = await accounts.CreateAsync(Invite.Email, Invite.DisplayName ?? "", Invite.Role, password: null);
+        if (user is null)
+        {
+            Errors.AddRange(errors);
+            await LoadAsync(cancellationToken);
+            return Page();
+        }
+        try
+        {
+            await mail.SendInvitationAsync(Request, user, User.Identity?.Name ?? "An administrator", Invite.Role, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Sending an invitation failed");
+            await users.DeleteAsync(user);
+            Errors.Add("The invitation could not be sent; check the email settings. Nobody was invited.");
+            await LoadAsync(cancellationToken);
+            return Page();
+        }
+        Notice = $"Invited {user.Email} as {Invite.Role}.";
+        return Redirect("/admin/users");
+    }
+
+    public async Task<IActionResult> OnPostRoleAsync(string id, string role, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByIdAsync(id);
+        if (user is null) return NotFound();
+        if (!Roles.All.Contains(role)) return BadRequest();
+        var current = await accounts.RoleOfAsync(user);
+        var iAmOwner = User.IsInRole(Roles.Owner);
+        if ((current == Roles.Owner || role == Roles.Owner) && !iAmOwner)
+            Errors.Add("Only the Owner can change who owns the site.");
+        else if (user.Id == UserId && current == Roles.Owner)
+            Errors.Add("To stop being the Owner, make someone else the Owner.");
+        if (Errors.Count > 0)
+        {
+            await LoadAsync(cancellationToken);
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Page();
+        }
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        await users.RemoveFromRolesAsync(user, await users.GetRolesAsync(user));
+        await users.AddToRoleAsync(user, role);
+        if (role == Roles.Owner)
+        {
+            // Exactly one Owner: handing it on makes the old Owner an Administrator.
+            var me = await users.FindByIdAsync(UserId);
+            await users.RemoveFromRoleAsync(me!, Roles.Owner);
+            await users.AddToRoleAsync(me!, Roles.Administrator);
+        }
+        await transaction.CommitAsync(cancellationToken);
+        // Their sessions pick up the new role at the next stamp check.
+        await users.UpdateSecurityStampAsync(user);
+        Notice = $"{user.Email} is now {role}.";
+        return Redirect("/admin/users");
+    }
+
+    public async Task<IActionResult> OnPostRemoveAsync(string id, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByIdAsync(id);
+        if (user is null) return NotFound();
+        if (user.Id == UserId || await accounts.RoleOfAsync(user) == Roles.Owner)
+        {
+            Errors.Add("The Owner's account and your own cannot be removed here.");
+            await LoadAsync(cancellationToken);
+            Response.StatusCode = StatusCodes.Status403Forbidden;
+            return Page();
+        }
+        // Their byline stays on what they wrote; only the sign-in goes.
+        await db.Authors.Where(a => a.UserId == user.Id).ExecuteUpdateAsync(a => a.SetProperty(x => x.UserId, (string?)null), cancellationToken);
+        await users.DeleteAsync(user);
+        Notice = $"Removed {user.Email}.";
+        return Redirect("/admin/users");
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken)
+    {
+        var all = await db.Users.AsNoTracking().OrderBy(u => u.DisplayName).ToListAsync(cancellationToken);
+        var roleNames = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id select new { ur.UserId, r.Name })
+            .ToListAsync(cancellationToken);
+        var now = NowUtc;
+        Rows = [.. all.Select(u => new Row(u.Id, u.DisplayName, u.Email ?? "",
+            Roles.All.FirstOrDefault(r => roleNames.Any(x => x.UserId == u.Id && x.Name == r)) ?? Roles.Contributor,
+            u.PasswordHash is null, u.LockoutEnd > now, u.TwoFactorEnabled))];
+    }
+
+    public sealed class InviteInput
+    {
+        [Required, EmailAddress] public string Email { get; set; } = "";
+        [StringLength(300), Display(Name = "Name")] public string? DisplayName { get; set; }
+        [Required] public string Role { get; set; } = Roles.Author;
+    }
+}
