@@ -121,8 +121,11 @@ public sealed class AdminFlowTests(Chromium browser) : IClassFixture<Chromium>
         await nav.GetByRole(AriaRole.Link, new() { Name = "Posts", Exact = true }).ClickAsync();
         await Expect(page.Locator("main table")).ToContainTextAsync("My first draft");
         await Expect(page.Locator("main table")).Not.ToContainTextAsync("The editors' own post");
-        await session.GoToAsync($"/admin/posts/edit/{others.Id}");
-        await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Not allowed");
+        foreach (var path in new[] { $"/admin/posts/edit/{others.Id}", "/admin/users", "/admin/settings", "/admin/tags" })
+        {
+            await session.GoToAsync(path);
+            await Expect(page.GetByRole(AriaRole.Heading, new() { Level = 1 })).ToHaveTextAsync("Not allowed");
+        }
 
         await session.GoToAsync("/");
         await Expect(page.Locator("main")).Not.ToContainTextAsync("My first draft");
@@ -145,6 +148,7 @@ public sealed class AdminFlowTests(Chromium browser) : IClassFixture<Chromium>
                  {
                      "/admin", "/admin/posts", "/admin/posts?kind=page", "/admin/posts/edit", $"/admin/posts/edit/{post.Id}",
                      $"/admin/posts/revisions/{post.Id}", $"/admin/posts/preview/{post.Id}", "/admin/denied",
+                     "/admin/users", "/admin/settings", "/admin/tags", "/admin/account", "/admin/account/two-factor",
                  })
         {
             await session.GoToAsync(path);
