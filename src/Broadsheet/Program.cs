@@ -57,7 +57,10 @@ public sealed class Program
         builder.Services.AddBroadsheetAdmin();
 
         // Web: Razor Pages from the feature folders, output cache for public pages
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
+        // No client-side validation library is shipped, and its markup (a hidden <li style="display:none">
+        // in validation summaries) breaks the strict CSP's style-src 'self'; the server validates every form.
+        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features")
+            .AddViewOptions(o => o.HtmlHelperOptions.ClientValidationEnabled = false);
         builder.Services.AddPublicOutputCache(builder.Configuration);
         builder.Services.AddProblemDetails();
 
