@@ -32,9 +32,6 @@ namespace Broadsheet.Data.Migrations.Sqlite
                     UNIQUE (source, record_id)
                 );
                 """);
-            // Ranking joins every match to its filter columns; this covering index holds them in a few
-            // pages instead of one wide row (with the body) per match, so common words stay fast.
-            migrationBuilder.Sql("CREATE INDEX search_documents_filters ON search_documents (id, is_public, published_at, kind, year, tag_slugs);");
             migrationBuilder.Sql("""
                 CREATE VIRTUAL TABLE search_fts USING fts5(
                     title, body, tags, authors,
