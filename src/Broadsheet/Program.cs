@@ -1,7 +1,9 @@
 using Broadsheet.Cli;
 using Broadsheet.Data;
+using Broadsheet.Features.Api;
 using Broadsheet.Features.Archive;
 using Broadsheet.Features.Feeds;
+using Broadsheet.Features.Import;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Search;
@@ -44,22 +46,28 @@ public sealed class Program
         builder.Services.AddSingleton<ArchiveCounts>();
         builder.Services.AddScoped<DemoContent>();
         builder.Services.AddSearch();
+        builder.Services.AddImport();
 
         // Web: Razor Pages from the feature folders, output cache for public pages
         builder.Services.AddRazorPages(o => o.RootDirectory = "/Features");
         builder.Services.AddPublicOutputCache(builder.Configuration);
         builder.Services.AddProblemDetails();
 
+        // Admin API (API keys), Content API, OpenAPI, media
+        builder.Services.AddBroadsheetApi(builder.Configuration);
+
         var app = builder.Build();
 
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/not-found");
         app.UseMiddleware<RedirectMiddleware>();
+        app.UseWordPressIdRedirects();
         app.UseOutputCache();
         app.UseMiddleware<ConditionalGetMiddleware>();
 
         app.MapSiteAssets();
         app.MapFeeds();
+        app.MapBroadsheetApi();
         app.MapRazorPages();
         return app;
     }

@@ -27,7 +27,12 @@ public static class CommandLine
     };
 
     /// <summary>Every verb but serve; each feature contributes its own.</summary>
-    private static IEnumerable<Command> Verbs() => [Features.Search.SearchCommand.Create()];
+    private static IEnumerable<Command> Verbs() =>
+    [
+        Features.Import.ImportCommands.Create(),
+        Features.Export.JsonBackupCommands.Export(),
+        Features.Search.SearchCommand.Create(),
+    ];
 
     public static async Task<int> RunAsync(string[] args)
     {

@@ -68,7 +68,9 @@ public static class FeedEndpoints
         {
             Id = site.Absolute(http.Request, selfPath),
             Language = site.Culture.Name,
-            LastUpdatedTime = rows.Count > 0 ? site.LocalOffset(rows.Max(r => r.UpdatedAt > r.PublishedAt!.Value ? r.UpdatedAt : r.PublishedAt.Value)) : site.LocalOffset(now),
+            // An empty feed takes the site's last change, not "now", so its bytes (and ETag) stay put.
+            LastUpdatedTime = site.LocalOffset(rows.Count > 0 ? rows.Max(r => r.UpdatedAt > r.PublishedAt!.Value ? r.UpdatedAt : r.PublishedAt.Value)
+                : http.RequestServices.GetRequiredService<ContentChanges>().LastModifiedUtc),
             Generator = "Broadsheet",
         };
         feed.Links.Add(new SyndicationLink(new Uri(site.Absolute(http.Request, selfPath))) { RelationshipType = "self", MediaType = atom ? "application/atom+xml" : "application/rss+xml" });
@@ -82,9 +84,18 @@ public static class FeedEndpoints
                 Title = new TextSyndicationContent(r.Title),
                 PublishDate = site.LocalOffset(r.PublishedAt.Value),
                 LastUpdatedTime = site.LocalOffset(r.UpdatedAt > r.PublishedAt.Value ? r.UpdatedAt : r.PublishedAt.Value),
-                Content = new TextSyndicationContent(r.BodyHtml, TextSyndicationContentKind.Html),
             };
-            if (!string.IsNullOrWhiteSpace(r.Excerpt)) item.Summary = new TextSyndicationContent(r.Excerpt);
+            // Full content in both: Atom's <content> (with the excerpt as <summary>); RSS has only
+            // <description>, which must hold the whole post, not the excerpt.
+            if (atom)
+            {
+                item.Content = new TextSyndicationContent(r.BodyHtml, TextSyndicationContentKind.Html);
+                if (!string.IsNullOrWhiteSpace(r.Excerpt)) item.Summary = new TextSyndicationContent(r.Excerpt);
+            }
+            else
+            {
+                item.Summary = new TextSyndicationContent(r.BodyHtml, TextSyndicationContentKind.Html);
+            }
             item.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(link), "text/html"));
             foreach (var author in authors[r.Id])
                 item.Authors.Add(new SyndicationPerson { Name = author.DisplayName, Uri = site.Absolute(http.Request, PostPaths.Author(author.Slug)) });

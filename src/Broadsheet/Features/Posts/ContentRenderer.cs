@@ -87,6 +87,8 @@ public sealed class ContentRenderer
             UriAttributes = HtmlSanitizerDefaults.UriAttributes,
             AllowedAtRules = HtmlSanitizerDefaults.AllowedAtRules,
         };
+        // Forms in a post could pass for the site's own and send readers' words (or passwords) elsewhere.
+        options.AllowedTags.ExceptWith(["form", "input", "button", "textarea", "select", "option", "optgroup", "datalist", "output", "keygen"]);
         var sanitizer = new HtmlSanitizer(options);
         sanitizer.PostProcessNode += (_, e) =>
         {

@@ -45,7 +45,10 @@ public static class PostListing
 
     public static async Task<IReadOnlyList<PostSummary>> PinnedAsync(BroadsheetDb db, DateTime nowUtc, CancellationToken cancellationToken)
     {
-        var rows = await db.Posts.Where(p => p.Pinned).Visible(nowUtc).NewestFirst().Take(3)
+        // "Pinned = @pinned", not a bare "WHERE Pinned": SQLite can only use IX_Posts_Pinned for a comparison,
+        // and without it walks every post newest first looking for pinned ones (a second on 100,000 posts).
+        var pinned = true;
+        var rows = await db.Posts.Where(p => p.Pinned == pinned).Visible(nowUtc).NewestFirst().Take(3)
             .Select(p => new { p.Id, p.Kind, p.Title, p.Slug, p.ArchiveMonth, p.PublishedAt, Html = p.SummaryHtml ?? p.BodyHtml, HasMore = p.SummaryHtml != null, p.Pinned })
             .ToListAsync(cancellationToken);
         return await WithBylinesAsync(db, rows.Select(r => (r.Id, r.Kind, r.Title, PostPaths.Permalink(r.Kind, r.Slug, r.ArchiveMonth) ?? "/", r.PublishedAt!.Value, r.Html, r.HasMore, r.Pinned)).ToList(), cancellationToken);

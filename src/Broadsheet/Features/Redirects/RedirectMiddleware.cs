@@ -9,7 +9,7 @@ namespace Broadsheet.Features.Redirects;
 /// </summary>
 public sealed class RedirectMiddleware(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context, BroadsheetDb db)
+    public async Task InvokeAsync(HttpContext context)
     {
         await next(context);
         if (context.Response.StatusCode != StatusCodes.Status404NotFound || context.Response.HasStarted
@@ -18,6 +18,9 @@ public sealed class RedirectMiddleware(RequestDelegate next)
 
         var path = RedirectPaths.Normalise(context.Request.Path.Value ?? "/");
         if (path.Length > 1000) return;
+        // Resolved here, not as an InvokeAsync parameter: that would rent a pooled DbContext for every
+        // request, including the ones the output cache answers without touching the database.
+        var db = context.RequestServices.GetRequiredService<BroadsheetDb>();
         var target = await db.Redirects.AsNoTracking().Where(r => r.FromPath == path)
             .Select(r => r.ToPath).FirstOrDefaultAsync(context.RequestAborted);
         if (target is null) return;

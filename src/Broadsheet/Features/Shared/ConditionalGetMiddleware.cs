@@ -47,7 +47,9 @@ public sealed class ConditionalGetMiddleware(RequestDelegate next, Data.ContentC
                 return;
             }
         }
-        if (!response.HasStarted && response.StatusCode != StatusCodes.Status304NotModified) response.ContentLength = buffer.Length;
+        // An empty error response keeps no Content-Length, so the status-code pages can still write the helpful 404.
+        if (!response.HasStarted && response.StatusCode != StatusCodes.Status304NotModified && (buffer.Length > 0 || response.StatusCode < 400))
+            response.ContentLength = buffer.Length;
         buffer.Position = 0;
         if (!HttpMethods.IsHead(context.Request.Method)) await buffer.CopyToAsync(original, context.RequestAborted);
     }
@@ -58,7 +60,7 @@ public sealed class ConditionalGetMiddleware(RequestDelegate next, Data.ContentC
         // If-None-Match wins over If-Modified-Since when both are sent (RFC 9110 §13.2.2).
         if (headers.IfNoneMatch is { Count: > 0 } candidates)
             return candidates.Any(c => c.Equals(EntityTagHeaderValue.Any) || c.Compare(etag, useStrongComparison: false));
-        return headers.IfModifiedSince is { } since && lastModified <= since.AddSeconds(1);
+        return headers.IfModifiedSince is { } since && lastModified <= since;
     }
 
     private static bool IsPrivatePath(PathString path) =>

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using Microsoft.AspNetCore.Diagnostics;
+using Microsoft.AspNetCore.Mvc;
 
 namespace Broadsheet.Features.Shared;
 
@@ -7,12 +9,15 @@ public sealed class ErrorModel : Microsoft.AspNetCore.Mvc.RazorPages.PageModel
 {
     public string RequestId { get; private set; } = "";
 
-    public void OnGet() => Show();
-    public void OnPost() => Show();
+    public IActionResult OnGet() => Show();
+    public IActionResult OnPost() => Show();
 
-    private void Show()
+    private IActionResult Show()
     {
+        // Asked for directly, with no failure behind it, /error is just an address that has no page.
+        if (HttpContext.Features.Get<IExceptionHandlerFeature>() is null) return NotFound();
         RequestId = Activity.Current?.Id ?? HttpContext.TraceIdentifier;
         Response.StatusCode = StatusCodes.Status500InternalServerError;
+        return Page();
     }
 }

@@ -1,0 +1,173 @@
+#!/usr/bin/env bash
+# The public-site benchmarks of issue #2. Prints `metric value unit` lines:
+#   home_rps_ratio_vs_static  home page (output cache on) req/s ÷ nginx serving the same bytes   target >= 0.5
+#   home_p99_ms_uncached      p99 latency of the home page with the output cache off, 100k posts   target <= 15
+#   idle_rss_mb               resident memory after start and one request                          target <= 100
+# plus the raw figures they come from. See bench/README.md. Needs wrk and nginx
+# (apt-get install -y wrk nginx-light). Environment: POSTS (default 100000), DURATION (wrk seconds, default 10),
+# KEEP=1 keeps the temp folder (build, data, logs) for a look afterwards.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+POSTS=${POSTS:-100000}
+DURATION=${DURATION:-10}
+CONNECTIONS=32
+WORK=$(mktemp -d /tmp/broadsheet-bench.XXXXXX)
+chmod 755 "$WORK" # nginx workers run as nobody and must reach www/
+PIDS=()
+
+cleanup() {
+    for pid in "${PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    if [[ "${KEEP:-0}" == 1 ]]; then echo "# kept $WORK" >&2; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for tool in wrk nginx curl dotnet; do
+    command -v "$tool" >/dev/null || { echo "needs $tool (apt-get install -y wrk nginx-light curl)" >&2; exit 1; }
+done
+
+log() { echo "# $*" >&2; }
+
+free_port() {
+    /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+wait_for() { # url
+    for _ in $(seq 1 300); do
+        curl -fsS -o /dev/null "$1" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "nothing answered at $1" >&2
+    return 1
+}
+
+# wrk's "Requests/sec:" figure, rounded.
+rps_of() { awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$1"; }
+
+# wrk --latency's 99% line in milliseconds (wrk writes us, ms or s).
+p99_ms_of() {
+    awk '$1=="99%" {v=$2; u=v; sub(/[0-9.]+/,"",u); sub(/[a-z]+$/,"",v);
+         if (u=="us") v/=1000; else if (u=="s") v*=1000; else if (u=="m") v*=60000; printf "%.2f", v}' "$1"
+}
+
+# A wrk run must not hide errors: non-2xx answers or socket errors make the figure meaningless.
+check_wrk() { # file  (socket timeouts are counted and reported; wrong answers stop the run)
+    if grep -q 'Non-2xx' "$1"; then
+        echo "wrong answers under load:" >&2; cat "$1" >&2; exit 1
+    fi
+    if grep -q 'Socket errors' "$1"; then
+        echo "# warning: $(grep 'Socket errors' "$1" | sed 's/^ *//') in $(basename "$1") (timeouts count against the figure)" >&2
+    fi
+}
+
+start_app() { # port, extra args…
+    local port=$1; shift
+    "$WORK/app/broadsheet" --data "$WORK/data" serve --urls "http://127.0.0.1:$port" \
+        --Logging:LogLevel:Default=Warning "$@" >"$WORK/app-$port.log" 2>&1 &
+    APP_PID=$!
+    PIDS+=("$APP_PID")
+    wait_for "http://127.0.0.1:$port/"
+}
+
+stop() { # pid
+    kill "$1" 2>/dev/null || true
+    wait "$1" 2>/dev/null || true
+}
+
+# 1. Build Release, the way it is deployed, and the data generator.
+log "building Release into $WORK"
+dotnet publish "$ROOT/src/Broadsheet/Broadsheet.csproj" -c Release -o "$WORK/app" --nologo -v quiet >"$WORK/publish.log" 2>&1 \
+    || { cat "$WORK/publish.log" >&2; exit 1; }
+dotnet build "$ROOT/bench/Broadsheet.Bench/Broadsheet.Bench.csproj" -c Release -o "$WORK/gen" --nologo -v quiet >"$WORK/build.log" 2>&1 \
+    || { cat "$WORK/build.log" >&2; exit 1; }
+
+# 2. A generated site of $POSTS posts.
+log "generating $POSTS posts"
+dotnet "$WORK/gen/broadsheet-bench.dll" generate --data "$WORK/data" --posts "$POSTS" >&2
+
+# 3. The production configuration (output cache on): idle memory after one request, then throughput.
+PORT=$(free_port)
+start_app "$PORT"
+mkdir -p "$WORK/www"
+curl -fsS -o "$WORK/www/index.html" "http://127.0.0.1:$PORT/"
+sleep 1
+RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$APP_PID/status")
+POSTS_ON_PAGE=$(grep -o 'class="post-summary"' "$WORK/www/index.html" | wc -l)
+log "home page: $(stat -c %s "$WORK/www/index.html") bytes, $POSTS_ON_PAGE post summaries"
+if (( POSTS_ON_PAGE < 20 )); then echo "the home page shows $POSTS_ON_PAGE posts, expected 20 or more" >&2; exit 1; fi
+
+log "wrk: home page, output cache on"
+wrk -t2 -c$CONNECTIONS -d3s "http://127.0.0.1:$PORT/" >/dev/null # warm-up (JIT, tiering, pools)
+wrk -t2 -c$CONNECTIONS -d"${DURATION}s" "http://127.0.0.1:$PORT/" >"$WORK/wrk-home.txt"
+check_wrk "$WORK/wrk-home.txt"
+HOME_RPS=$(rps_of "$WORK/wrk-home.txt")
+stop "$APP_PID"
+
+# 4. The same bytes from nginx as a static file: the reference for the ratio.
+NGINX_PORT=$(free_port)
+mkdir -p "$WORK/nginx/logs"
+cat >"$WORK/nginx/nginx.conf" <<EOF
+worker_processes auto;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/logs/error.log warn;
+events { worker_connections 1024; }
+http {
+    access_log off;
+    sendfile on;
+    tcp_nopush on;
+    # wrk keeps its connections; nginx's default (1000 requests) would make it reconnect and Kestrel not.
+    keepalive_requests 10000000;
+    keepalive_timeout 65;
+    default_type text/html;
+    client_body_temp_path $WORK/nginx/tmp;
+    proxy_temp_path $WORK/nginx/tmp;
+    fastcgi_temp_path $WORK/nginx/tmp;
+    uwsgi_temp_path $WORK/nginx/tmp;
+    scgi_temp_path $WORK/nginx/tmp;
+    server {
+        listen 127.0.0.1:$NGINX_PORT;
+        root $WORK/www;
+        index index.html;
+    }
+}
+EOF
+mkdir -p "$WORK/nginx/tmp"
+nginx -e "$WORK/nginx/logs/error.log" -p "$WORK/nginx" -c "$WORK/nginx/nginx.conf" -g 'daemon off;' 2>"$WORK/nginx/logs/stderr.log" &
+NGINX_PID=$!
+PIDS+=("$NGINX_PID")
+wait_for "http://127.0.0.1:$NGINX_PORT/"
+cmp -s "$WORK/www/index.html" <(curl -fsS "http://127.0.0.1:$NGINX_PORT/") || { echo "nginx serves different bytes" >&2; exit 1; }
+log "wrk: the same page from nginx"
+wrk -t2 -c$CONNECTIONS -d2s "http://127.0.0.1:$NGINX_PORT/" >/dev/null
+wrk -t2 -c$CONNECTIONS -d"${DURATION}s" "http://127.0.0.1:$NGINX_PORT/" >"$WORK/wrk-static.txt"
+check_wrk "$WORK/wrk-static.txt"
+STATIC_RPS=$(rps_of "$WORK/wrk-static.txt")
+stop "$NGINX_PID"
+
+# 5. Output cache off: every request queries the 100k-post database and renders the page.
+PORT=$(free_port)
+start_app "$PORT" --OutputCache:Enabled false
+log "wrk: home page, output cache off"
+wrk -t2 -c$CONNECTIONS -d3s "http://127.0.0.1:$PORT/" >/dev/null
+wrk -t2 -c$CONNECTIONS -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/" >"$WORK/wrk-uncached.txt"
+check_wrk "$WORK/wrk-uncached.txt"
+UNCACHED_RPS=$(rps_of "$WORK/wrk-uncached.txt")
+UNCACHED_P99=$(p99_ms_of "$WORK/wrk-uncached.txt")
+UNCACHED_P50=$(awk '$1=="50%" {v=$2; u=v; sub(/[0-9.]+/,"",u); sub(/[a-z]+$/,"",v); if (u=="us") v/=1000; else if (u=="s") v*=1000; printf "%.2f", v}' "$WORK/wrk-uncached.txt")
+stop "$APP_PID"
+
+# The machine's load during the run: these figures are only comparable between runs on a quiet machine.
+awk '{printf "machine_load_1m %s load\n", $1}' /proc/loadavg
+echo "home_rps $HOME_RPS req/s"
+echo "static_rps $STATIC_RPS req/s"
+awk -v a="$HOME_RPS" -v b="$STATIC_RPS" 'BEGIN {printf "home_rps_ratio_vs_static %.2f ratio\n", a/b}'
+echo "home_rps_uncached $UNCACHED_RPS req/s"
+echo "home_p50_ms_uncached $UNCACHED_P50 ms"
+echo "home_p99_ms_uncached $UNCACHED_P99 ms"
+awk -v kb="$RSS_KB" 'BEGIN {printf "idle_rss_mb %.1f MB\n", kb/1024}'

@@ -1,0 +1,168 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Broadsheet.Features.Posts;
+
+namespace Broadsheet.Features.Export;
+
+/// <summary>
+/// The JSON backup file, version <see cref="CurrentVersion"/>. It holds no database ids: records
+/// refer to each other by their natural keys (a post by kind and slug, a tag or author by slug, a
+/// user by its id string, a comment's parent by the comment's position in the file), and every
+/// list is in a fixed order. So backup → restore → backup gives the same bytes, and a backup
+/// restores into any database, SQLite or PostgreSQL.
+/// <para>
+/// Compatibility: each kind of content is a named top-level section. A later Broadsheet adds
+/// sections (statements, signatures, subscribers, newsletters…) and optional fields without
+/// changing the version; a file without a section restores that section as empty. The version goes
+/// up only for a change old readers would misread, and a reader refuses versions newer than its own.
+/// </para>
+/// </summary>
+public sealed class BackupFile
+{
+    public const string FormatName = "broadsheet-backup";
+    public const int CurrentVersion = 1;
+
+    public string Format { get; set; } = FormatName;
+    public int Version { get; set; } = CurrentVersion;
+    public BackupSettings Settings { get; set; } = new();
+    public List<BackupUser> Users { get; set; } = [];
+    public List<BackupAuthor> Authors { get; set; } = [];
+    public List<BackupTag> Tags { get; set; } = [];
+    public List<BackupPost> Posts { get; set; } = [];
+    public List<BackupRevision> Revisions { get; set; } = [];
+    public List<BackupComment> Comments { get; set; } = [];
+    public List<BackupRedirect> Redirects { get; set; } = [];
+    public List<BackupMedia> Media { get; set; } = [];
+
+    /// <summary>Sections written by a newer Broadsheet that this one does not know; restoring refuses to drop them silently.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, JsonElement>? Unknown { get; set; }
+
+    internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+        AllowTrailingCommas = false,
+    };
+}
+
+public sealed class BackupSettings
+{
+    public string Title { get; set; } = "";
+    public string Description { get; set; } = "";
+    public string Culture { get; set; } = "";
+    public string TimeZone { get; set; } = "";
+    public string BaseUrl { get; set; } = "";
+    public int PostsPerPage { get; set; }
+    public string Navigation { get; set; } = "";
+    public string? LogoUrl { get; set; }
+    public DateTime? InitialisedAt { get; set; }
+}
+
+public sealed class BackupUser
+{
+    public required string Id { get; set; }
+    public string? UserName { get; set; }
+    public string? Email { get; set; }
+    public bool EmailConfirmed { get; set; }
+    public string DisplayName { get; set; } = "";
+    public DateTime CreatedAt { get; set; }
+    public List<string> Roles { get; set; } = [];
+    /// <summary>Only with <c>--include-password-hashes</c>; without it, restored users set a new password.</summary>
+    public string? PasswordHash { get; set; }
+}
+
+public sealed class BackupAuthor
+{
+    public required string Slug { get; set; }
+    public required string DisplayName { get; set; }
+    public string? Bio { get; set; }
+    public string? Email { get; set; }
+    public string? WebsiteUrl { get; set; }
+    public string? UserId { get; set; }
+    public string? SourceKey { get; set; }
+}
+
+public sealed class BackupTag
+{
+    public required string Slug { get; set; }
+    public required string Name { get; set; }
+    public string? Description { get; set; }
+}
+
+public sealed class BackupPost
+{
+    public PostKind Kind { get; set; }
+    public required string Slug { get; set; }
+    public PostStatus Status { get; set; }
+    public required string Title { get; set; }
+    public BodyFormat BodyFormat { get; set; }
+    public string Body { get; set; } = "";
+    public string? Excerpt { get; set; }
+    public bool Pinned { get; set; }
+    public DateTime? PublishedAt { get; set; }
+    public int? ArchiveMonth { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public int Version { get; set; }
+    public string? SourceKey { get; set; }
+    public string? SourceUrl { get; set; }
+    /// <summary>Author slugs, in byline order.</summary>
+    public List<string> Authors { get; set; } = [];
+    /// <summary>Tag slugs, sorted.</summary>
+    public List<string> Tags { get; set; } = [];
+}
+
+/// <summary>A post is named by its kind and slug wherever another record points at it.</summary>
+public sealed record BackupPostRef(PostKind Kind, string Slug);
+
+public sealed class BackupRevision
+{
+    public required BackupPostRef Post { get; set; }
+    public required string Title { get; set; }
+    public BodyFormat BodyFormat { get; set; }
+    public string Body { get; set; } = "";
+    public string? Excerpt { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public string? CreatedByUserId { get; set; }
+    public bool IsAutosave { get; set; }
+}
+
+public sealed class BackupComment
+{
+    public required BackupPostRef Post { get; set; }
+    /// <summary>The position (from 0) in this file's comment list of the comment this replies to.</summary>
+    public int? Parent { get; set; }
+    public CommentStatus Status { get; set; }
+    public required string AuthorName { get; set; }
+    public string? AuthorUrl { get; set; }
+    public string? AuthorEmail { get; set; }
+    public string BodyHtml { get; set; } = "";
+    public DateTime PublishedAt { get; set; }
+    public string? SourceKey { get; set; }
+}
+
+public sealed class BackupRedirect
+{
+    public required string FromPath { get; set; }
+    public required string ToPath { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A reference to an uploaded file; the bytes themselves are in the data folder, copied separately.</summary>
+public sealed class BackupMedia
+{
+    public required string StoredName { get; set; }
+    public required string OriginalName { get; set; }
+    public required string ContentType { get; set; }
+    public long Size { get; set; }
+    public string Sha256 { get; set; } = "";
+    public int? Width { get; set; }
+    public int? Height { get; set; }
+    public string? AltText { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public string? UploadedByUserId { get; set; }
+    public string? SourceUrl { get; set; }
+}

@@ -1,0 +1,222 @@
+using System.Text.Json;
+using Broadsheet.Data;
+using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Authors;
+using Broadsheet.Features.Import;
+using Broadsheet.Features.Media;
+using Broadsheet.Features.Posts;
+using Broadsheet.Features.Redirects;
+using Broadsheet.Features.Settings;
+using Broadsheet.Features.Tags;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace Broadsheet.Features.Export;
+
+/// <summary>
+/// Writes the whole site to a <see cref="BackupFile"/> and restores one into an empty database
+/// (one transaction: a bad file restores nothing). See <see cref="BackupFile"/> for the format's rules.
+/// </summary>
+public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, ContentChanges changes)
+{
+    public async Task ExportAsync(Stream output, bool includePasswordHashes, CancellationToken cancellationToken = default)
+    {
+        var backup = await ReadAsync(includePasswordHashes, cancellationToken);
+        await JsonSerializer.SerializeAsync(output, backup, BackupFile.Json, cancellationToken);
+        await output.WriteAsync("\n"u8.ToArray(), cancellationToken);
+    }
+
+    private async Task<BackupFile> ReadAsync(bool includePasswordHashes, CancellationToken cancellationToken)
+    {
+        var s = await db.SiteSettings.AsNoTracking().SingleAsync(x => x.Id == SiteSettings.SingletonId, cancellationToken);
+        var roleNames = await db.Roles.AsNoTracking().ToDictionaryAsync(r => r.Id, r => r.Name ?? "", cancellationToken);
+        var userRoles = (await db.UserRoles.AsNoTracking().ToListAsync(cancellationToken)).ToLookup(r => r.UserId, r => roleNames.GetValueOrDefault(r.RoleId, ""));
+        var users = await db.Users.AsNoTracking().ToListAsync(cancellationToken);
+        var authors = await db.Authors.AsNoTracking().ToListAsync(cancellationToken);
+        var authorSlugs = authors.ToDictionary(a => a.Id, a => a.Slug);
+        var tags = await db.Tags.AsNoTracking().ToListAsync(cancellationToken);
+        var posts = await db.Posts.AsNoTracking().Include(p => p.Tags).Include(p => p.Authors).AsSplitQuery().ToListAsync(cancellationToken);
+        var postRefs = posts.ToDictionary(p => p.Id, p => new BackupPostRef(p.Kind, p.Slug));
+        var revisions = await db.PostRevisions.AsNoTracking().ToListAsync(cancellationToken);
+        var comments = await db.Comments.AsNoTracking().ToListAsync(cancellationToken);
+        var orderedComments = comments.OrderBy(c => postRefs[c.PostId].Kind).ThenBy(c => postRefs[c.PostId].Slug, StringComparer.Ordinal)
+            .ThenBy(c => c.PublishedAt).ThenBy(c => c.Id).ToList();
+        var commentIndex = orderedComments.Select((c, i) => (c.Id, i)).ToDictionary(x => x.Id, x => x.i);
+
+        return new BackupFile
+        {
+            Settings = new BackupSettings
+            {
+                Title = s.Title, Description = s.Description, Culture = s.Culture, TimeZone = s.TimeZone, BaseUrl = s.BaseUrl,
+                PostsPerPage = s.PostsPerPage, Navigation = s.Navigation, LogoUrl = s.LogoUrl, InitialisedAt = s.InitialisedAt,
+            },
+            Users = [.. users.OrderBy(u => u.Id, StringComparer.Ordinal).Select(u => new BackupUser
+            {
+                Id = u.Id, UserName = u.UserName, Email = u.Email, EmailConfirmed = u.EmailConfirmed, DisplayName = u.DisplayName, CreatedAt = u.CreatedAt,
+                Roles = [.. userRoles[u.Id].Order(StringComparer.Ordinal)],
+                PasswordHash = includePasswordHashes ? u.PasswordHash : null,
+            })],
+            Authors = [.. authors.OrderBy(a => a.Slug, StringComparer.Ordinal).Select(a => new BackupAuthor
+            {
+                Slug = a.Slug, DisplayName = a.DisplayName, Bio = a.Bio, Email = a.Email, WebsiteUrl = a.WebsiteUrl, UserId = a.UserId, SourceKey = a.SourceKey,
+            })],
+            Tags = [.. tags.OrderBy(t => t.Slug, StringComparer.Ordinal).Select(t => new BackupTag { Slug = t.Slug, Name = t.Name, Description = t.Description })],
+            Posts = [.. posts.OrderBy(p => p.Kind).ThenBy(p => p.Slug, StringComparer.Ordinal).Select(p => new BackupPost
+            {
+                Kind = p.Kind, Slug = p.Slug, Status = p.Status, Title = p.Title, BodyFormat = p.BodyFormat, Body = p.Body, Excerpt = p.Excerpt,
+                Pinned = p.Pinned, PublishedAt = p.PublishedAt, ArchiveMonth = p.ArchiveMonth, CreatedAt = p.CreatedAt, UpdatedAt = p.UpdatedAt,
+                Version = p.Version, SourceKey = p.SourceKey, SourceUrl = p.SourceUrl,
+                Authors = [.. p.Authors.OrderBy(a => a.Position).ThenBy(a => authorSlugs[a.AuthorId], StringComparer.Ordinal).Select(a => authorSlugs[a.AuthorId])],
+                Tags = [.. p.Tags.Select(t => t.Slug).Order(StringComparer.Ordinal)],
+            })],
+            Revisions = [.. revisions.OrderBy(r => postRefs[r.PostId].Kind).ThenBy(r => postRefs[r.PostId].Slug, StringComparer.Ordinal)
+                .ThenBy(r => r.CreatedAt).ThenBy(r => r.Id).Select(r => new BackupRevision
+            {
+                Post = postRefs[r.PostId], Title = r.Title, BodyFormat = r.BodyFormat, Body = r.Body, Excerpt = r.Excerpt,
+                CreatedAt = r.CreatedAt, CreatedByUserId = r.CreatedByUserId, IsAutosave = r.IsAutosave,
+            })],
+            Comments = [.. orderedComments.Select(c => new BackupComment
+            {
+                Post = postRefs[c.PostId], Parent = c.ParentId is { } parent && commentIndex.TryGetValue(parent, out var i) ? i : null,
+                Status = c.Status, AuthorName = c.AuthorName, AuthorUrl = c.AuthorUrl, AuthorEmail = c.AuthorEmail, BodyHtml = c.BodyHtml,
+                PublishedAt = c.PublishedAt, SourceKey = c.SourceKey,
+            })],
+            Redirects = [.. (await db.Redirects.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(r => r.FromPath, StringComparer.Ordinal)
+                .Select(r => new BackupRedirect { FromPath = r.FromPath, ToPath = r.ToPath, CreatedAt = r.CreatedAt })],
+            Media = [.. (await db.Media.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(m => m.StoredName, StringComparer.Ordinal)
+                .Select(m => new BackupMedia
+            {
+                StoredName = m.StoredName, OriginalName = m.OriginalName, ContentType = m.ContentType, Size = m.Size, Sha256 = m.Sha256,
+                Width = m.Width, Height = m.Height, AltText = m.AltText, CreatedAt = m.CreatedAt, UploadedByUserId = m.UploadedByUserId, SourceUrl = m.SourceUrl,
+            })],
+        };
+    }
+
+    /// <summary>Restores a backup into an empty database, in one transaction.</summary>
+    public async Task<ImportSummary> RestoreAsync(Stream input, string fileName, CancellationToken cancellationToken = default)
+    {
+        BackupFile backup;
+        try
+        {
+            backup = await JsonSerializer.DeserializeAsync<BackupFile>(input, BackupFile.Json, cancellationToken)
+                     ?? throw new ImportFailedException(fileName, null, "the file holds no backup (it is JSON null)");
+        }
+        catch (JsonException e)
+        {
+            var problem = e.Message.Contains("invalid UTF-8", StringComparison.OrdinalIgnoreCase) || e.InnerException is System.Text.DecoderFallbackException
+                ? "the file is not valid UTF-8"
+                : $"this is not a valid Broadsheet JSON backup ({e.Message.Split(" Path:")[0]})";
+            throw new ImportFailedException(fileName, e.LineNumber is { } l ? (int)l + 1 : null, problem, e);
+        }
+        if (backup.Format != BackupFile.FormatName)
+            throw new ImportFailedException(fileName, null, $"this is not a Broadsheet backup (its format is '{backup.Format}')");
+        if (backup.Version > BackupFile.CurrentVersion || backup.Version < 1)
+            throw new ImportFailedException(fileName, null, $"this backup is format version {backup.Version}; this Broadsheet reads versions 1 to {BackupFile.CurrentVersion}. Upgrade Broadsheet first.");
+        if (backup.Unknown is { Count: > 0 } unknown)
+            throw new ImportFailedException(fileName, null, $"this backup has sections this Broadsheet does not know ({string.Join(", ", unknown.Keys.Order(StringComparer.Ordinal))}); restore it with the version that wrote it or a newer one");
+        await EnsureEmptyAsync(fileName, cancellationToken);
+
+        var summary = new ImportSummary();
+        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        var settings = await db.SiteSettings.SingleAsync(x => x.Id == SiteSettings.SingletonId, cancellationToken);
+        var s = backup.Settings ?? new BackupSettings();
+        settings.Title = s.Title; settings.Description = s.Description; settings.Culture = s.Culture; settings.TimeZone = s.TimeZone;
+        settings.BaseUrl = s.BaseUrl; settings.PostsPerPage = s.PostsPerPage; settings.Navigation = s.Navigation; settings.LogoUrl = s.LogoUrl;
+        settings.InitialisedAt = s.InitialisedAt ?? DateTime.UtcNow;
+
+        var roles = new Dictionary<string, IdentityRole>(StringComparer.Ordinal);
+        foreach (var role in await db.Roles.ToListAsync(cancellationToken)) roles[role.Name ?? ""] = role;
+        foreach (var u in backup.Users ?? [])
+        {
+            db.Users.Add(new User
+            {
+                Id = u.Id, UserName = u.UserName, NormalizedUserName = u.UserName?.ToUpperInvariant(), Email = u.Email,
+                NormalizedEmail = u.Email?.ToUpperInvariant(), EmailConfirmed = u.EmailConfirmed, DisplayName = u.DisplayName, CreatedAt = u.CreatedAt,
+                PasswordHash = u.PasswordHash, SecurityStamp = Guid.NewGuid().ToString("N"), ConcurrencyStamp = Guid.NewGuid().ToString(),
+            });
+            foreach (var name in u.Roles ?? [])
+            {
+                if (!roles.TryGetValue(name, out var role))
+                    db.Roles.Add(roles[name] = role = new IdentityRole(name) { NormalizedName = name.ToUpperInvariant() });
+                db.UserRoles.Add(new IdentityUserRole<string> { UserId = u.Id, RoleId = role.Id });
+            }
+        }
+
+        var authors = new Dictionary<string, Author>(StringComparer.Ordinal);
+        foreach (var a in backup.Authors ?? [])
+            db.Authors.Add(authors[a.Slug] = new Author { Slug = a.Slug, DisplayName = a.DisplayName, Bio = a.Bio, Email = a.Email, WebsiteUrl = a.WebsiteUrl, UserId = a.UserId, SourceKey = a.SourceKey });
+        summary.Authors = authors.Count;
+        var tags = new Dictionary<string, Tag>(StringComparer.Ordinal);
+        foreach (var t in backup.Tags ?? [])
+            db.Tags.Add(tags[t.Slug] = new Tag { Slug = t.Slug, Name = t.Name, Description = t.Description });
+        summary.Tags = tags.Count;
+
+        var posts = new Dictionary<BackupPostRef, Post>();
+        foreach (var p in backup.Posts ?? [])
+        {
+            var rendered = renderer.Render(p.Body, p.BodyFormat);
+            var post = new Post
+            {
+                Kind = p.Kind, Slug = p.Slug, Status = p.Status, Title = p.Title, BodyFormat = p.BodyFormat, Body = p.Body,
+                BodyHtml = rendered.BodyHtml, SummaryHtml = rendered.SummaryHtml, Excerpt = p.Excerpt, Pinned = p.Pinned,
+                PublishedAt = p.PublishedAt, ArchiveMonth = p.ArchiveMonth, CreatedAt = p.CreatedAt, UpdatedAt = p.UpdatedAt,
+                Version = p.Version, SourceKey = p.SourceKey, SourceUrl = p.SourceUrl,
+            };
+            foreach (var slug in p.Tags ?? []) post.Tags.Add(tags.GetValueOrDefault(slug) ?? throw Broken(fileName, $"post '{p.Slug}' has tag '{slug}', which the file does not list"));
+            var byline = (p.Authors ?? []).Select(slug => authors.GetValueOrDefault(slug) ?? throw Broken(fileName, $"post '{p.Slug}' has author '{slug}', which the file does not list")).ToList();
+            PostWriter.SetByline(post, byline);
+            if (!posts.TryAdd(new BackupPostRef(p.Kind, p.Slug), post)) throw Broken(fileName, $"two {p.Kind.ToString().ToLowerInvariant()}s have the slug '{p.Slug}'");
+            db.Posts.Add(post);
+            if (p.Kind == PostKind.Page) summary.Pages++; else summary.Posts++;
+            if (p.Status == PostStatus.Draft) summary.Drafts++;
+        }
+        Post PostFor(BackupPostRef reference) => posts.GetValueOrDefault(reference) ?? throw Broken(fileName, $"a record points at {reference.Kind.ToString().ToLowerInvariant()} '{reference.Slug}', which the file does not hold");
+
+        foreach (var r in backup.Revisions ?? [])
+            db.PostRevisions.Add(new PostRevision { Post = PostFor(r.Post), Title = r.Title, BodyFormat = r.BodyFormat, Body = r.Body, Excerpt = r.Excerpt, CreatedAt = r.CreatedAt, CreatedByUserId = r.CreatedByUserId, IsAutosave = r.IsAutosave });
+        var comments = new List<Comment>();
+        foreach (var c in backup.Comments ?? [])
+        {
+            var (html, changed) = renderer.SanitiseHtml(c.BodyHtml);
+            if (changed) summary.Sanitised++;
+            var comment = new Comment { Post = PostFor(c.Post), Status = c.Status, AuthorName = c.AuthorName, AuthorUrl = c.AuthorUrl, AuthorEmail = c.AuthorEmail, BodyHtml = html, PublishedAt = c.PublishedAt, SourceKey = c.SourceKey };
+            comments.Add(comment);
+            db.Comments.Add(comment);
+        }
+        summary.Comments = comments.Count;
+        foreach (var r in backup.Redirects ?? [])
+            db.Redirects.Add(new Redirect { FromPath = r.FromPath, ToPath = r.ToPath, CreatedAt = r.CreatedAt });
+        summary.Redirects = backup.Redirects?.Count ?? 0;
+        foreach (var m in backup.Media ?? [])
+            db.Media.Add(new MediaFile { StoredName = m.StoredName, OriginalName = m.OriginalName, ContentType = m.ContentType, Size = m.Size, Sha256 = m.Sha256, Width = m.Width, Height = m.Height, AltText = m.AltText, CreatedAt = m.CreatedAt, UploadedByUserId = m.UploadedByUserId, SourceUrl = m.SourceUrl });
+
+        await db.SaveChangesAsync(cancellationToken);
+        var list = backup.Comments ?? [];
+        for (var i = 0; i < list.Count; i++)
+        {
+            if (list[i].Parent is not { } parent) continue;
+            if (parent < 0 || parent >= comments.Count || parent == i) throw Broken(fileName, $"comment {i} replies to comment {parent}, which does not exist");
+            comments[i].ParentId = comments[parent].Id;
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        db.ChangeTracker.Clear();
+        await changes.PublishedAsync(db, cancellationToken);
+        return summary;
+    }
+
+    private async Task EnsureEmptyAsync(string fileName, CancellationToken cancellationToken)
+    {
+        var held = new List<string>();
+        if (await db.Posts.CountAsync(cancellationToken) is > 0 and var posts) held.Add($"{posts} posts or pages");
+        if (await db.Authors.AnyAsync(cancellationToken)) held.Add("authors");
+        if (await db.Tags.AnyAsync(cancellationToken)) held.Add("tags");
+        if (await db.Redirects.AnyAsync(cancellationToken)) held.Add("redirects");
+        if (await db.Media.AnyAsync(cancellationToken)) held.Add("media");
+        if (await db.Users.AnyAsync(cancellationToken)) held.Add("users");
+        if (held.Count > 0)
+            throw new ImportFailedException(fileName, null, $"a backup restores only into an empty site, and this one already has {string.Join(", ", held)}. Start from a new data folder or database.");
+    }
+
+    private static ImportFailedException Broken(string fileName, string problem) => new(fileName, null, $"the backup is inconsistent: {problem}");
+}

@@ -1,0 +1,328 @@
+using Broadsheet.Data;
+using Broadsheet.Features.Authors;
+using Broadsheet.Features.Posts;
+using Broadsheet.Features.Redirects;
+using Broadsheet.Features.Settings;
+using Broadsheet.Features.Tags;
+using Microsoft.EntityFrameworkCore;
+
+namespace Broadsheet.Features.Import;
+
+/// <summary>
+/// Imports a Blogger or WordPress export into the site: the one entry point for the CLI verbs and
+/// the admin upload page. The whole import is one database transaction (nothing is written if the
+/// file turns out bad half-way), the file is streamed, and records already imported (matched by
+/// their source key) are left alone, so running the same import twice changes nothing.
+/// See README.md beside this file for the lifecycle and the mapping rules.
+/// </summary>
+public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer renderer, SiteSettingsCache settingsCache, ContentChanges changes, TimeProvider clock)
+{
+    /// <summary>Posts written per SaveChanges; the change tracker is emptied between batches.</summary>
+    private const int BatchSize = 400;
+
+    private BroadsheetDb Db => db;
+    private PostWriter Writer => writer;
+    private ContentRenderer Renderer => renderer;
+    private DateTime Now => clock.GetUtcNow().UtcDateTime;
+
+    public async Task<ImportSummary> ImportAsync(ImportFormat format, Stream file, string fileName, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        // The readers are synchronous (XmlReader over a stream); an upload's request body must not be read
+        // synchronously, so anything that is not a file is first spooled to a temporary one.
+        if (file is not FileStream && !file.CanSeek)
+        {
+            var spool = Path.Combine(Path.GetTempPath(), "broadsheet-import-" + Guid.NewGuid().ToString("N"));
+            await using var temp = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+            await file.CopyToAsync(temp, cancellationToken);
+            temp.Position = 0;
+            return await ImportAsync(format, temp, fileName, progress, cancellationToken);
+        }
+
+        var total = file.CanSeek ? file.Length - file.Position : (long?)null;
+        using var text = new ImportText(file, fileName, repair: format == ImportFormat.WordPress);
+        using var xml = ImportXml.Open(text);
+        var records = format == ImportFormat.Blogger ? BloggerReader.Read(xml, fileName) : WordPressReader.Read(xml, fileName);
+
+        var run = new Run(this, await settingsCache.GetAsync(cancellationToken));
+        var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
+        db.ChangeTracker.AutoDetectChangesEnabled = false;
+        db.ChangeTracker.Clear();
+        try
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+            await run.LoadAsync(cancellationToken);
+            using var enumerator = records.GetEnumerator();
+            while (true)
+            {
+                ImportRecord record;
+                try
+                {
+                    if (!enumerator.MoveNext()) break;
+                    record = enumerator.Current;
+                }
+                catch (Exception e) when (e is System.Xml.XmlException or System.Text.DecoderFallbackException or ImportFailedException)
+                {
+                    throw ImportXml.Fail(fileName, e, text);
+                }
+                await run.AddAsync(record, cancellationToken);
+                if (run.Written % 50 == 0) progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
+            }
+            await run.FinishAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
+        progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
+        await changes.PublishedAsync(db, cancellationToken);
+        return run.Summary;
+    }
+
+    /// <summary>The state of one import: what the database already holds, in dictionaries, so no record costs a query.</summary>
+    private sealed class Run(Importer importer, Site initialSite)
+    {
+        private Site site = initialSite;
+        private BroadsheetDb Db => importer.Db;
+        private readonly Dictionary<string, int> postIds = new(StringComparer.Ordinal);
+        private readonly Dictionary<PostKind, HashSet<string>> slugs = new() { [PostKind.Post] = new(StringComparer.Ordinal), [PostKind.Page] = new(StringComparer.Ordinal) };
+        private readonly HashSet<string> commentKeys = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Tag> tags = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Author> authorsByKey = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, Author> authorsBySlug = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, string> redirects = new(StringComparer.Ordinal);
+        private readonly List<(Post Post, ImportedPost Source)> batch = [];
+        private readonly List<ImportedComment> laterComments = [];
+        private readonly Dictionary<string, Comment> newComments = new(StringComparer.Ordinal);
+        private readonly List<(string Child, string Parent)> replies = [];
+        private SiteSettings settings = null!;
+        private bool siteWasEmpty;
+
+        public ImportSummary Summary { get; } = new();
+        public int Written { get; private set; }
+
+        public async Task LoadAsync(CancellationToken cancellationToken)
+        {
+            settings = await Db.SiteSettings.SingleAsync(s => s.Id == SiteSettings.SingletonId, cancellationToken);
+            siteWasEmpty = settings.InitialisedAt is null && !await Db.Posts.AnyAsync(cancellationToken);
+            foreach (var p in await Db.Posts.AsNoTracking().Select(p => new { p.Id, p.Kind, p.Slug, p.SourceKey }).ToListAsync(cancellationToken))
+            {
+                slugs[p.Kind].Add(p.Slug);
+                if (p.SourceKey is not null) postIds[p.SourceKey] = p.Id;
+            }
+            foreach (var key in await Db.Comments.AsNoTracking().Where(c => c.SourceKey != null).Select(c => c.SourceKey!).ToListAsync(cancellationToken))
+                commentKeys.Add(key);
+            foreach (var tag in await Db.Tags.ToListAsync(cancellationToken)) tags[tag.Slug] = tag;
+            foreach (var author in await Db.Authors.ToListAsync(cancellationToken))
+            {
+                authorsBySlug[author.Slug] = author;
+                if (author.SourceKey is not null) authorsByKey[author.SourceKey] = author;
+            }
+            foreach (var r in await Db.Redirects.AsNoTracking().Select(r => new { r.FromPath, r.ToPath }).ToListAsync(cancellationToken))
+                redirects[r.FromPath] = r.ToPath;
+        }
+
+        public async Task AddAsync(ImportRecord record, CancellationToken cancellationToken)
+        {
+            switch (record)
+            {
+                case ImportedSite s:
+                    // The blog's name becomes the site's only when the site had nothing before this import.
+                    if (!siteWasEmpty) break;
+                    if (!string.IsNullOrWhiteSpace(s.Title)) settings.Title = Cut(s.Title, 300);
+                    if (s.Description is not null) settings.Description = Cut(s.Description, 2000);
+                    if (s.TimeZone is { } zone && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
+                    {
+                        // Permalinks and archives follow the blog's own zone, so /2015/10/ stays October.
+                        settings.TimeZone = zone;
+                        site = Site.From(settings);
+                    }
+                    break;
+                case ImportedPost p:
+                    await AddPostAsync(p, cancellationToken);
+                    break;
+                case ImportedComment c:
+                    if (postIds.ContainsKey(c.PostSourceKey) || batch.Any(b => b.Source.SourceKey == c.PostSourceKey)) AddComment(c, null);
+                    else laterComments.Add(c);
+                    break;
+                case ImportedRedirect r:
+                    AddRedirect(r.FromPath, r.ToPath);
+                    break;
+                case ImportSkipped s:
+                    Summary.Skipped.Add(new SkippedItem(s.What, s.Why));
+                    break;
+                case ImportNote n:
+                    Summary.Notes.Add(n.Text);
+                    break;
+            }
+        }
+
+        private async Task AddPostAsync(ImportedPost source, CancellationToken cancellationToken)
+        {
+            if (postIds.ContainsKey(source.SourceKey))
+            {
+                Summary.AlreadyImported++;
+                foreach (var comment in source.Comments) AddComment(comment, null);
+                return;
+            }
+            var post = new Post
+            {
+                Kind = source.Kind,
+                Status = source.Status,
+                Title = Cut(source.Title, 500),
+                Slug = UniqueSlug(source.Kind, source.WantedSlug ?? source.Title),
+                Body = source.BodyHtml,
+                BodyFormat = BodyFormat.Html,
+                Excerpt = source.Excerpt is null ? null : Cut(source.Excerpt, 2000),
+                Pinned = source.Pinned,
+                PublishedAt = source.PublishedAt,
+                SourceKey = source.SourceKey,
+                SourceUrl = source.SourceUrl is { Length: <= 2000 } url ? url : null,
+            };
+            foreach (var name in source.Tags) if (TagFor(name) is { } tag && !post.Tags.Contains(tag)) post.Tags.Add(tag);
+            PostWriter.SetByline(post, [.. source.Authors.Select(AuthorFor).Distinct()]);
+            if (importer.Writer.Prepare(post, site)) Summary.Sanitised++;
+            if (source.PublishedAt is null && source.Status == PostStatus.Draft) post.ArchiveMonth = null;
+            Db.Posts.Add(post);
+            batch.Add((post, source));
+            if (post.Kind == PostKind.Page) Summary.Pages++; else Summary.Posts++;
+            if (post.Status == PostStatus.Draft) Summary.Drafts++;
+            if (post.Permalink is { } permalink && post.Status != PostStatus.Draft)
+            {
+                foreach (var old in source.OldPaths) AddRedirect(old, permalink);
+                foreach (var old in source.OldIdPaths) AddIdRedirect(old, permalink);
+            }
+            foreach (var comment in source.Comments) AddComment(comment, post);
+            Written++;
+            if (batch.Count >= BatchSize) await SaveAsync(cancellationToken);
+        }
+
+        private void AddComment(ImportedComment source, Post? post)
+        {
+            if (commentKeys.Contains(source.SourceKey) || newComments.ContainsKey(source.SourceKey))
+            {
+                if (!newComments.ContainsKey(source.SourceKey)) Summary.AlreadyImported++;
+                return;
+            }
+            post ??= batch.FirstOrDefault(b => b.Source.SourceKey == source.PostSourceKey).Post;
+            var postId = post is null && postIds.TryGetValue(source.PostSourceKey, out var id) ? id : 0;
+            if (post is null && postId == 0)
+            {
+                Summary.Skipped.Add(new SkippedItem($"comment by {source.AuthorName}", "its post is not in the file (or was skipped)"));
+                return;
+            }
+            var (html, changed) = importer.Renderer.SanitiseHtml(source.BodyHtml);
+            if (changed) Summary.Sanitised++;
+            var comment = new Comment
+            {
+                Post = post,
+                PostId = postId,
+                Status = CommentStatus.Approved,
+                AuthorName = Cut(source.AuthorName, 300),
+                AuthorUrl = source.AuthorUrl is { Length: <= 2000 } u ? u : null,
+                AuthorEmail = source.AuthorEmail is { Length: <= 320 } e ? e : null,
+                BodyHtml = html,
+                PublishedAt = source.PublishedAt,
+                SourceKey = source.SourceKey,
+            };
+            Db.Comments.Add(comment);
+            newComments[source.SourceKey] = comment;
+            if (source.ParentSourceKey is not null) replies.Add((source.SourceKey, source.ParentSourceKey));
+            Summary.Comments++;
+            Written++;
+        }
+
+        private void AddRedirect(string fromPath, string toPath)
+        {
+            var from = RedirectPaths.Normalise(fromPath);
+            if (from == "/" || from == toPath || from.Length > 1000 || redirects.ContainsKey(from)) return;
+            redirects[from] = toPath;
+            Db.Redirects.Add(new Redirect { FromPath = from, ToPath = toPath, CreatedAt = importer.Now });
+            Summary.Redirects++;
+        }
+
+        /// <summary>A query-string address, kept as it is (see <see cref="WordPressIdRedirects"/>).</summary>
+        private void AddIdRedirect(string fromPathAndQuery, string toPath)
+        {
+            if (redirects.ContainsKey(fromPathAndQuery)) return;
+            redirects[fromPathAndQuery] = toPath;
+            Db.Redirects.Add(new Redirect { FromPath = fromPathAndQuery, ToPath = toPath, CreatedAt = importer.Now });
+            Summary.Redirects++;
+        }
+
+        private string UniqueSlug(PostKind kind, string wanted)
+        {
+            var baseSlug = Slugs.IsValid(wanted) && wanted.Length <= Slugs.MaxLength ? wanted : Slugs.From(wanted);
+            var used = slugs[kind];
+            var slug = baseSlug;
+            for (var n = 2; used.Contains(slug); n++) slug = $"{baseSlug}-{n}";
+            used.Add(slug);
+            return slug;
+        }
+
+        private Tag? TagFor(string name)
+        {
+            name = name.Trim();
+            if (name.Length == 0) return null;
+            var slug = Slugs.From(name);
+            if (tags.TryGetValue(slug, out var tag)) return tag;
+            tag = new Tag { Name = Cut(name, 200), Slug = slug };
+            Db.Tags.Add(tag);
+            tags[slug] = tag;
+            Summary.Tags++;
+            return tag;
+        }
+
+        private Author AuthorFor(ImportedAuthor source)
+        {
+            if (authorsByKey.TryGetValue(source.SourceKey, out var author)) return author;
+            var slug = Slugs.From(source.DisplayName);
+            // Someone of the same name already writes here (an earlier import, an editor): the same byline.
+            if (authorsBySlug.TryGetValue(slug, out author)) return authorsByKey[source.SourceKey] = author;
+            author = new Author
+            {
+                DisplayName = Cut(source.DisplayName, 300),
+                Slug = slug,
+                Email = source.Email is { Length: <= 320 } e ? e : null,
+                WebsiteUrl = source.WebsiteUrl is { Length: <= 2000 } w ? w : null,
+                SourceKey = source.SourceKey,
+            };
+            Db.Authors.Add(author);
+            authorsByKey[source.SourceKey] = author;
+            authorsBySlug[slug] = author;
+            Summary.Authors++;
+            return author;
+        }
+
+        /// <summary>Writes the batch and empties the change tracker, keeping tags and authors attached for the next batch.</summary>
+        private async Task SaveAsync(CancellationToken cancellationToken)
+        {
+            Db.ChangeTracker.DetectChanges();
+            await Db.SaveChangesAsync(cancellationToken);
+            foreach (var (post, source) in batch) postIds[source.SourceKey] = post.Id;
+            batch.Clear();
+            Db.ChangeTracker.Clear();
+            Db.Tags.AttachRange(tags.Values);
+            Db.Authors.AttachRange(authorsBySlug.Values.Distinct());
+            Db.SiteSettings.Attach(settings);
+        }
+
+        public async Task FinishAsync(CancellationToken cancellationToken)
+        {
+            await SaveAsync(cancellationToken);
+            foreach (var comment in laterComments) AddComment(comment, null);
+            await SaveAsync(cancellationToken);
+            // Replies point at their parent comment once both have ids.
+            foreach (var (child, parent) in replies)
+            {
+                if (!newComments.TryGetValue(parent, out var parentComment)) continue;
+                var childId = newComments[child].Id;
+                await Db.Comments.Where(c => c.Id == childId).ExecuteUpdateAsync(c => c.SetProperty(x => x.ParentId, parentComment.Id), cancellationToken);
+            }
+            await DemoContent.MarkInitialisedAsync(Db, importer.Now, cancellationToken);
+        }
+
+        private static string Cut(string text, int max) => text.Length <= max ? text : text[..max];
+    }
+}

@@ -1,0 +1,187 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Broadsheet.Data;
+using Broadsheet.Features.Settings;
+using Broadsheet.Tests.Site;
+using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Broadsheet.Tests.Cli;
+
+/// <summary>The broadsheet executable run as a process, as its user runs it (few tests: each start costs seconds).</summary>
+public sealed class CommandLineTests
+{
+    /// <summary>src/Broadsheet's own build output, in the configuration these tests were built in.</summary>
+    private static string AppDll()
+    {
+        var here = new DirectoryInfo(AppContext.BaseDirectory);
+        var root = here;
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Broadsheet.slnx"))) root = root.Parent;
+        Assert.NotNull(root);
+        var configuration = here.Parent!.Name; // …/bin/Debug/net10.0/
+        var dll = Path.Combine(root.FullName, "src", "Broadsheet", "bin", configuration, here.Name, "broadsheet.dll");
+        Assert.True(File.Exists(dll), $"{dll} is not built");
+        return dll;
+    }
+
+    private static ProcessStartInfo Start(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet", [AppDll(), .. args])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        // The process must use its own SQLite database, whatever this shell has set.
+        foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("Database__", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)).ToList())
+            start.Environment.Remove(key);
+        return start;
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    {
+        using var process = Process.Start(Start(args))!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"broadsheet {string.Join(' ', args)} did not exit (is it serving?)");
+        }
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    [Fact]
+    public async Task Help_works_for_every_verb()
+    {
+        var (code, output) = await RunAsync("--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Usage", output);
+        Assert.Contains("--data", output);
+        var verbs = output[output.IndexOf("Commands:", StringComparison.Ordinal)..]
+            .Split('\n').Skip(1).TakeWhile(l => l.StartsWith("  ", StringComparison.Ordinal))
+            .Select(l => l.Trim().Split(' ')[0]).Where(v => v.Length > 0).ToList();
+        Assert.Contains("serve", verbs);
+        foreach (var verb in verbs)
+        {
+            var (verbCode, verbOutput) = await RunAsync(verb, "--help");
+            Assert.True(verbCode == 0, $"{verb} --help exited {verbCode}: {verbOutput}");
+            Assert.Contains("Usage", verbOutput);
+            Assert.Contains(verb, verbOutput);
+        }
+    }
+
+    [Theory]
+    [InlineData("frobnicate")]
+    [InlineData("--frobnicate")]
+    [InlineData("serve", "--bogus-option")]
+    [InlineData("serve", "--urls")]
+    public async Task Unknown_verbs_and_bad_options_print_usage_and_fail(params string[] args)
+    {
+        var (code, output) = await RunAsync(args);
+        Assert.NotEqual(0, code);
+        Assert.Contains("Usage", output);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>Runs <c>serve</c> on a free loopback port over <paramref name="dataDirectory"/> until <paramref name="check"/> is done.</summary>
+    private static async Task ServeAsync(string dataDirectory, Func<HttpClient, Task> check)
+    {
+        var port = FreePort();
+        using var process = Process.Start(Start("serve", "--data", dataDirectory, "--urls", $"http://127.0.0.1:{port}"))!;
+        var output = new System.Text.StringBuilder();
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            using var client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromSeconds(20) };
+            var deadline = DateTime.UtcNow.AddSeconds(90);
+            while (true)
+            {
+                Assert.False(process.HasExited, "serve exited: " + output);
+                try
+                {
+                    if ((await client.GetAsync("/robots.txt")).IsSuccessStatusCode) break;
+                }
+                catch (HttpRequestException) { }
+                Assert.True(DateTime.UtcNow < deadline, "serve did not answer in 90 s: " + output);
+                await Task.Delay(200);
+            }
+            await check(client);
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Serve_makes_the_demo_site_on_first_start_of_an_empty_database()
+    {
+        var data = Directory.CreateTempSubdirectory("broadsheet-cli-").FullName;
+        try
+        {
+            await ServeAsync(data, async client =>
+            {
+                await DemoSite.AssertShownAsync(client);
+                // NUL bytes cannot be sent through the in-process test server; the real one must refuse them cleanly.
+                foreach (var path in new[] { "/%00", "/2015/10/x%00y", "/tag/%00", "/?page=%00" })
+                {
+                    var status = (int)(await client.GetAsync(path)).StatusCode;
+                    Assert.True(status is 200 or 400 or 404, $"{path} answered {status}");
+                }
+            });
+            Assert.True(File.Exists(Path.Combine(data, "broadsheet.db")));
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Serve_makes_no_demo_for_a_database_that_already_had_content()
+    {
+        var data = Directory.CreateTempSubdirectory("broadsheet-cli-").FullName;
+        try
+        {
+            // As an import leaves it: migrated and marked as initialised.
+            await using (var app = Program.BuildApp([$"--{DataDirectory.ConfigurationKey}={data}", "--Logging:LogLevel:Default=Warning"]))
+            {
+                await DatabaseSetup.MigrateAsync(app.Services);
+                await using var scope = app.Services.CreateAsyncScope();
+                var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+                await db.SiteSettings.ExecuteUpdateAsync(s => s.SetProperty(x => x.InitialisedAt, DateTime.UtcNow).SetProperty(x => x.Title, "Imported Campaign"));
+            }
+            SqliteConnection.ClearAllPools();
+
+            await ServeAsync(data, async client =>
+            {
+                var home = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await client.GetStringAsync("/"));
+                Assert.Equal("Imported Campaign", home.QuerySelector(".site-title")?.TextContent.Trim());
+                Assert.Empty(home.QuerySelectorAll(".post-title"));
+                Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/about")).StatusCode);
+            });
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+}

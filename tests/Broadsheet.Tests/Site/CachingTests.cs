@@ -1,0 +1,119 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Broadsheet.Tests.Infrastructure;
+
+namespace Broadsheet.Tests.Site;
+
+/// <summary>Conditional GETs (ETag, Last-Modified, 304) and the output cache, with the cache on and off, on each database.</summary>
+public abstract class CachingTests(TestProvider provider)
+{
+    private static readonly string[] Paths = ["/", "/2026/03/town-hall-meeting", "/tag/meetings", "/archive", "/2026/03", "/feed.atom", "/feed.rss", "/tag/meetings/feed.rss", "/sitemap.xml"];
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Pages_and_feeds_answer_304_to_readers_who_have_them(bool outputCache)
+    {
+        await using var app = new BroadsheetFactory(provider, outputCache);
+        await app.AddPostAsync("Town hall meeting", tags: ["Meetings"]);
+        var client = app.CreateClient();
+
+        foreach (var path in Paths)
+        {
+            var first = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            var etag = first.Headers.ETag;
+            var lastModified = first.Content.Headers.LastModified;
+            Assert.True(etag is not null, $"{path} has no ETag");
+            Assert.True(lastModified is not null, $"{path} has no Last-Modified");
+            Assert.True(lastModified <= app.Clock.GetUtcNow(), $"{path}: Last-Modified {lastModified} is in the future");
+
+            var again = await client.GetAsync(path);
+            Assert.Equal(etag, again.Headers.ETag); // same bytes, same tag
+
+            using var byTag = new HttpRequestMessage(HttpMethod.Get, path);
+            byTag.Headers.IfNoneMatch.Add(etag);
+            var notModified = await client.SendAsync(byTag);
+            Assert.True(notModified.StatusCode == HttpStatusCode.NotModified, $"{path} with If-None-Match answered {notModified.StatusCode}");
+            Assert.Empty(await notModified.Content.ReadAsByteArrayAsync());
+
+            using var byDate = new HttpRequestMessage(HttpMethod.Get, path);
+            byDate.Headers.IfModifiedSince = lastModified;
+            Assert.Equal(HttpStatusCode.NotModified, (await client.SendAsync(byDate)).StatusCode);
+
+            using var stale = new HttpRequestMessage(HttpMethod.Get, path);
+            stale.Headers.IfNoneMatch.Add(new EntityTagHeaderValue("\"something-else\""));
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(stale)).StatusCode);
+        }
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_change_makes_old_validators_stale(bool outputCache)
+    {
+        await using var app = new BroadsheetFactory(provider, outputCache);
+        await app.AddPostAsync("Town hall meeting", tags: ["Meetings"]);
+        var client = app.CreateClient();
+        var before = new Dictionary<string, (EntityTagHeaderValue ETag, DateTimeOffset LastModified)>();
+        foreach (var path in new[] { "/", "/feed.atom", "/tag/meetings" })
+        {
+            var response = await client.GetAsync(path);
+            before[path] = (response.Headers.ETag!, response.Content.Headers.LastModified!.Value);
+        }
+
+        app.Clock.Advance(TimeSpan.FromMinutes(3));
+        await app.AddPostAsync("Second meeting", tags: ["Meetings"]);
+
+        foreach (var (path, (etag, lastModified)) in before)
+        {
+            using var byTag = new HttpRequestMessage(HttpMethod.Get, path);
+            byTag.Headers.IfNoneMatch.Add(etag);
+            var response = await client.SendAsync(byTag);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Contains("Second meeting", await response.Content.ReadAsStringAsync());
+            Assert.NotEqual(etag, response.Headers.ETag);
+
+            using var byDate = new HttpRequestMessage(HttpMethod.Get, path);
+            byDate.Headers.IfModifiedSince = lastModified;
+            Assert.Equal(HttpStatusCode.OK, (await client.SendAsync(byDate)).StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task With_the_output_cache_on_a_new_post_shows_at_once_everywhere()
+    {
+        await using var app = new BroadsheetFactory(provider, outputCache: true);
+        await app.AddPostAsync("Town hall meeting", tags: ["Meetings"], authors: ["Ada Byrne"]);
+        var client = app.CreateClient();
+        var paths = new[] { "/", "/tag/meetings", "/author/ada-byrne", "/2026/03", "/2026", "/feed.atom", "/feed.rss", "/tag/meetings/feed.atom", "/sitemap.xml" };
+        foreach (var path in paths)
+        {
+            Assert.DoesNotContain("fresh-news", await client.GetStringAsync(path));
+            Assert.DoesNotContain("fresh-news", await client.GetStringAsync(path)); // now surely served from the cache
+        }
+        var archive = await client.GetDocumentAsync("/archive");
+        Assert.Contains("(1)", archive.QuerySelector(".archive-year h2").Text());
+
+        await app.AddPostAsync("Fresh news", slug: "fresh-news", tags: ["Meetings"], authors: ["Ada Byrne"]);
+
+        foreach (var path in paths)
+            Assert.True((await client.GetStringAsync(path)).Contains("fresh-news", StringComparison.Ordinal), $"{path} still shows the cached copy");
+        archive = await client.GetDocumentAsync("/archive");
+        Assert.Contains("(2)", archive.QuerySelector(".archive-year h2").Text());
+    }
+
+    [Fact]
+    public async Task Settings_changes_show_at_once_with_the_output_cache_on()
+    {
+        await using var app = new BroadsheetFactory(provider, outputCache: true);
+        var client = app.CreateClient();
+        Assert.Equal("Broadsheet", (await client.GetDocumentAsync("/")).QuerySelector(".site-title").Text());
+        await app.UpdateSettingsAsync(s => s.Title = "Peace Now");
+        Assert.Equal("Peace Now", (await client.GetDocumentAsync("/")).QuerySelector(".site-title").Text());
+    }
+}
+
+public sealed class SqliteCachingTests() : CachingTests(TestProvider.Sqlite);
+
+public sealed class PostgresCachingTests() : CachingTests(TestProvider.Postgres);

@@ -1,0 +1,152 @@
+using System.Net;
+using System.ServiceModel.Syndication;
+using System.Xml.Linq;
+using Broadsheet.Features.Posts;
+using Broadsheet.Tests.Infrastructure;
+
+namespace Broadsheet.Tests.Site;
+
+/// <summary>Atom and RSS feeds read by real feed parsers, the sitemap and robots.txt, on each database.</summary>
+public abstract class FeedTests(TestProvider provider)
+{
+    private BroadsheetFactory App() => new(provider);
+
+    private static async Task<BroadsheetFactory> SiteWithPostsAsync(BroadsheetFactory app)
+    {
+        await app.UpdateSettingsAsync(s => { s.Title = "Peace Campaign"; s.Description = "News & statements"; });
+        var first = await app.AddPostAsync("First & foremost", body: "Opening words.\n\n<!--more-->\n\nThe **full** rest of it.",
+            publishedAt: new DateTime(2015, 10, 24, 9, 0, 0, DateTimeKind.Utc), tags: ["News"], authors: ["Ada Byrne", "Kofi Mensah"]);
+        await app.AddPostAsync("Vigil on Sunday", body: "Candles at six.", publishedAt: new DateTime(2015, 10, 25, 9, 0, 0, DateTimeKind.Utc),
+            tags: ["Events", "News"], authors: ["Ada Byrne"]);
+        await app.SetExcerptAsync(first, "A short excerpt for link previews.");
+        await app.AddPostAsync("Secret draft", status: PostStatus.Draft, tags: ["News"]);
+        await app.AddPostAsync("Embargoed report", status: PostStatus.Scheduled, publishedAt: app.Clock.GetUtcNow().UtcDateTime.AddDays(1), tags: ["News"]);
+        return app;
+    }
+
+    [Fact]
+    public async Task Site_feeds_parse_in_feedparser_with_full_content()
+    {
+        FeedReaders.SkipUnlessFeedparser();
+        await using var app = await SiteWithPostsAsync(App());
+        var client = app.CreateClient();
+
+        foreach (var (path, version, type) in new[] { ("/feed.atom", "atom10", "application/atom+xml"), ("/feed.rss", "rss20", "application/rss+xml") })
+        {
+            var response = await client.GetAsync(path);
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal(type, response.Content.Headers.ContentType?.MediaType);
+            var feed = await FeedReaders.FeedparserAsync(await response.Content.ReadAsByteArrayAsync());
+
+            Assert.True(feed.GetProperty("bozo").GetInt32() == 0, $"{path}: {feed.GetProperty("problem")}");
+            Assert.Equal(version, feed.GetProperty("version").GetString());
+            Assert.Equal("Peace Campaign", feed.GetProperty("title").GetString());
+            Assert.Equal("http://localhost/", feed.GetProperty("link").GetString());
+            var entries = feed.GetProperty("entries").EnumerateArray().ToList();
+            Assert.Equal(["Vigil on Sunday", "First & foremost"], entries.Select(e => e.GetProperty("title").GetString()));
+            Assert.Equal("http://localhost/2015/10/first-foremost", entries[1].GetProperty("link").GetString());
+            var content = entries[1].GetProperty("content").GetString()!;
+            Assert.Contains("Opening words.", content);
+            Assert.Contains("<strong>full</strong> rest of it.", content);
+            Assert.Equal(["Ada Byrne", "Kofi Mensah"], entries[1].GetProperty("authors").Strings());
+            Assert.Equal(["Events", "News"], entries[0].GetProperty("tags").Strings().Order());
+            Assert.NotEqual(entries[0].GetProperty("id").GetString(), entries[1].GetProperty("id").GetString());
+        }
+    }
+
+    [Fact]
+    public async Task Tag_feeds_hold_only_that_tags_posts()
+    {
+        FeedReaders.SkipUnlessFeedparser();
+        await using var app = await SiteWithPostsAsync(App());
+        var client = app.CreateClient();
+
+        foreach (var path in new[] { "/tag/events/feed.atom", "/tag/events/feed.rss" })
+        {
+            var feed = await FeedReaders.FeedparserAsync(await client.GetByteArrayAsync(path));
+            Assert.True(feed.GetProperty("bozo").GetInt32() == 0, $"{path}: {feed.GetProperty("problem")}");
+            Assert.Equal("Peace Campaign: Events", feed.GetProperty("title").GetString());
+            Assert.Equal("http://localhost/tag/events", feed.GetProperty("link").GetString());
+            Assert.Equal(["Vigil on Sunday"], feed.GetProperty("entries").EnumerateArray().Select(e => e.GetProperty("title").GetString()));
+        }
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/tag/nothing/feed.atom")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Feeds_load_in_dotnets_syndication_reader_without_drafts_or_scheduled_posts()
+    {
+        await using var app = await SiteWithPostsAsync(App());
+        var client = app.CreateClient();
+
+        foreach (var path in new[] { "/feed.atom", "/feed.rss", "/tag/news/feed.atom", "/tag/news/feed.rss" })
+        {
+            var feed = FeedReaders.Syndication(await client.GetByteArrayAsync(path));
+            Assert.Equal(["Vigil on Sunday", "First & foremost"], feed.Items.Select(i => i.Title.Text));
+            var first = feed.Items.Last();
+            Assert.Equal(new Uri("http://localhost/2015/10/first-foremost"), first.Links.First(l => l.RelationshipType is null or "alternate").Uri);
+            var html = (first.Content as TextSyndicationContent)?.Text ?? first.Summary?.Text ?? "";
+            Assert.Contains("rest of it", html);
+            Assert.Equal(new DateTimeOffset(2015, 10, 24, 9, 0, 0, TimeSpan.Zero), first.PublishDate.ToUniversalTime());
+        }
+    }
+
+    [Fact]
+    public async Task Every_page_advertises_the_site_feeds_in_its_head()
+    {
+        await using var app = await SiteWithPostsAsync(App());
+        await app.AddPostAsync("About", kind: PostKind.Page, slug: "about");
+        var client = app.CreateClient();
+
+        foreach (var path in new[] { "/", "/2015/10/vigil-on-sunday", "/about", "/tag/news", "/author/ada-byrne", "/2015", "/2015/10", "/archive" })
+        {
+            var page = await client.GetDocumentAsync(path);
+            var alternates = page.Head!.QuerySelectorAll("link[rel=alternate]").ToList();
+            Assert.Contains(alternates, l => l.GetAttribute("type") == "application/atom+xml" && l.GetAttribute("href") == "/feed.atom");
+            Assert.Contains(alternates, l => l.GetAttribute("type") == "application/rss+xml" && l.GetAttribute("href") == "/feed.rss");
+            foreach (var link in alternates) Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(link.GetAttribute("href"))).StatusCode);
+        }
+        var missing = await client.GetAsync("/nowhere");
+        Assert.Contains("/feed.atom", await missing.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Sitemap_lists_public_posts_pages_and_tags_but_never_drafts_or_scheduled_posts()
+    {
+        await using var app = await SiteWithPostsAsync(App());
+        await app.AddPostAsync("About", kind: PostKind.Page, slug: "about");
+        await app.AddPostAsync("Draft page", kind: PostKind.Page, status: PostStatus.Draft);
+        var client = app.CreateClient();
+
+        var response = await client.GetAsync("/sitemap.xml");
+        Assert.Equal("application/xml", response.Content.Headers.ContentType?.MediaType);
+        var xml = XDocument.Parse(await response.Content.ReadAsStringAsync());
+        XNamespace ns = "http://www.sitemaps.org/schemas/sitemap/0.9";
+        Assert.Equal(ns + "urlset", xml.Root!.Name);
+        var locs = xml.Descendants(ns + "loc").Select(l => l.Value).ToList();
+        Assert.Contains("http://localhost/", locs);
+        Assert.Contains("http://localhost/2015/10/first-foremost", locs);
+        Assert.Contains("http://localhost/2015/10/vigil-on-sunday", locs);
+        Assert.Contains("http://localhost/about", locs);
+        Assert.Contains("http://localhost/tag/events", locs);
+        Assert.DoesNotContain(locs, l => l.Contains("secret-draft") || l.Contains("embargoed") || l.Contains("draft-page"));
+        Assert.Equal(locs.Count, locs.Distinct().Count());
+        foreach (var loc in locs) Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(new Uri(loc).PathAndQuery)).StatusCode);
+    }
+
+    [Fact]
+    public async Task Robots_txt_points_at_the_sitemap_and_keeps_crawlers_out_of_admin()
+    {
+        await using var app = App();
+        await app.UpdateSettingsAsync(s => s.BaseUrl = "https://peace.example.org/");
+        var response = await app.CreateClient().GetAsync("/robots.txt");
+        Assert.Equal("text/plain", response.Content.Headers.ContentType?.MediaType);
+        var lines = (await response.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.TrimEntries);
+        Assert.Contains("User-agent: *", lines);
+        Assert.Contains("Disallow: /admin/", lines);
+        Assert.Contains("Sitemap: https://peace.example.org/sitemap.xml", lines);
+    }
+}
+
+public sealed class SqliteFeedTests() : FeedTests(TestProvider.Sqlite);
+
+public sealed class PostgresFeedTests() : FeedTests(TestProvider.Postgres);
