@@ -23,7 +23,7 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
     {
         this.provider = provider;
         DataDirectory = Directory.CreateTempSubdirectory("broadsheet-test-").FullName;
-        settings[Data.DataDirectory.ConfigurationKey] = DataDirectory;
+        settings[global::Broadsheet.Data.DataDirectory.ConfigurationKey] = DataDirectory;
         settings["Broadsheet:DemoContent"] = "false";
         settings["OutputCache:Enabled"] = outputCache ? "true" : "false";
         if (provider == TestProvider.Postgres)
