@@ -17,8 +17,6 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
     /// <summary>Records read and written per round trip while rebuilding.</summary>
     public const int BatchSize = 500;
 
-    protected BroadsheetDb Db => db;
-
     protected DateTime NowUtc => clock.GetUtcNow().UtcDateTime;
 
     public static ISearchIndex For(BroadsheetDb db, TimeProvider clock) =>
@@ -67,7 +65,7 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
                     await UpsertAsync(batch, cancellationToken);
                     afterId = batch.Max(d => d.RecordId);
                     done += batch.Count;
-                    progress?.Report(new SearchProgress(Math.Min(done, Math.Max(total, done)), Math.Max(total, done)));
+                    progress?.Report(new SearchProgress(done, Math.Max(total, done)));
                 }
             }
             await AfterRebuildAsync(cancellationToken);
