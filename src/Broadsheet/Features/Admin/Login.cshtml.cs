@@ -9,13 +9,11 @@ namespace Broadsheet.Features.Admin;
 /// Sign in. Failures count against the account (Identity lockout) and against the client address
 /// (<see cref="LoginThrottle"/>); the message never says which part was wrong.
 /// </summary>
-public sealed class LoginModel(SignInManager<User> signIn, AccountService accounts, LoginThrottle throttle) : AdminPageModel
+public sealed class LoginModel(SignInManager<User> signIn, AccountService accounts, LoginThrottle throttle) : SignInStepModel(throttle)
 {
     [BindProperty] public InputModel Input { get; set; } = new();
 
     [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }
-
-    public string? Error { get; private set; }
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -25,19 +23,13 @@ public sealed class LoginModel(SignInManager<User> signIn, AccountService accoun
 
     public async Task<IActionResult> OnPostAsync()
     {
-        var address = HttpContext.Connection.RemoteIpAddress;
-        if (throttle.IsBlocked(address))
-        {
-            Error = "Too many failed sign-ins from your network. Wait a few minutes and try again.";
-            Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            return Page();
-        }
+        if (RefusedByThrottle()) return Page();
         if (!ModelState.IsValid) return Page();
         var result = await signIn.PasswordSignInAsync(Input.Email.Trim(), Input.Password, Input.RememberMe, lockoutOnFailure: true);
         if (result.Succeeded) return LocalRedirect(SafeReturnUrl(ReturnUrl));
         if (result.RequiresTwoFactor)
             return RedirectToPage("/Admin/LoginTwoFactor", new { ReturnUrl = SafeReturnUrl(ReturnUrl), Input.RememberMe });
-        throttle.Failed(address);
+        CountFailure();
         Error = result.IsLockedOut
             ? "This account is locked after too many failed sign-ins. Try again later, or reset your password."
             : "That email and password do not match an account.";

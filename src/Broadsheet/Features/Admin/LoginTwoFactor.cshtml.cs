@@ -6,26 +6,18 @@ using Microsoft.AspNetCore.Mvc;
 namespace Broadsheet.Features.Admin;
 
 /// <summary>The second step of sign-in for accounts with an authenticator app: a 6-digit code or a recovery code.</summary>
-public sealed class LoginTwoFactorModel(SignInManager<User> signIn, LoginThrottle throttle) : AdminPageModel
+public sealed class LoginTwoFactorModel(SignInManager<User> signIn, LoginThrottle throttle) : SignInStepModel(throttle)
 {
     [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }
     [BindProperty(SupportsGet = true)] public bool RememberMe { get; set; }
     [BindProperty, Required, Display(Name = "Code from your authenticator app, or a recovery code")] public string Code { get; set; } = "";
-
-    public string? Error { get; private set; }
 
     public async Task<IActionResult> OnGetAsync() =>
         await signIn.GetTwoFactorAuthenticationUserAsync() is null ? Redirect("/admin/login") : Page();
 
     public async Task<IActionResult> OnPostAsync()
     {
-        var address = HttpContext.Connection.RemoteIpAddress;
-        if (throttle.IsBlocked(address))
-        {
-            Error = "Too many failed sign-ins from your network. Wait a few minutes and try again.";
-            Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            return Page();
-        }
+        if (RefusedByThrottle()) return Page();
         if (await signIn.GetTwoFactorAuthenticationUserAsync() is null) return Redirect("/admin/login");
         if (!ModelState.IsValid) return Page();
         var code = Code.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
@@ -33,7 +25,7 @@ public sealed class LoginTwoFactorModel(SignInManager<User> signIn, LoginThrottl
             ? await signIn.TwoFactorAuthenticatorSignInAsync(code, RememberMe, rememberClient: false)
             : await signIn.TwoFactorRecoveryCodeSignInAsync(Code.Trim());
         if (result.Succeeded) return LocalRedirect(LoginModel.SafeReturnUrl(ReturnUrl));
-        throttle.Failed(address);
+        CountFailure();
         Error = result.IsLockedOut ? "This account is locked after too many failed sign-ins. Try again later." : "That code is not right. Check the time on your phone, or use a recovery code.";
         return Page();
     }

@@ -6,41 +6,28 @@ using Microsoft.AspNetCore.Mvc;
 namespace Broadsheet.Features.Admin;
 
 /// <summary>Chooses a new password from an emailed link. The link works once and expires; other sessions end.</summary>
-public sealed class ResetPasswordModel(UserManager<User> users) : AdminPageModel
+public sealed class ResetPasswordModel(UserManager<User> users) : EmailedLinkModel
 {
-    public const string BadLink = "This link has expired or has already been used. Ask for a new one.";
+    public const string ExpiredMessage = "This link has expired or has already been used. Ask for a new one.";
 
-    [BindProperty(SupportsGet = true, Name = "user")] public string? UserKey { get; set; }
-    [BindProperty(SupportsGet = true)] public string? Token { get; set; }
+    protected override string BadLinkMessage => ExpiredMessage;
     [BindProperty, Required, StringLength(200, MinimumLength = 10), DataType(DataType.Password), Display(Name = "New password (at least 10 characters)")]
     public string Password { get; set; } = "";
 
-    public string? Error { get; private set; }
-
     public async Task<IActionResult> OnGetAsync()
     {
-        if (await ValidAsync() is null)
-        {
-            Error = BadLink;
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-        }
-        return Page();
+        return await LinkUserAsync() is null ? BadLink() : Page();
     }
 
     public async Task<IActionResult> OnPostAsync()
     {
-        var user = await ValidAsync();
-        if (user is null)
-        {
-            Error = BadLink;
-            Response.StatusCode = StatusCodes.Status400BadRequest;
-            return Page();
-        }
+        var user = await LinkUserAsync();
+        if (user is null) return BadLink();
         if (!ModelState.IsValid) return Page();
         var result = await users.ResetPasswordAsync(user, Token!, Password);
         if (!result.Succeeded)
         {
-            Error = result.Errors.Any(e => e.Code == "InvalidToken") ? BadLink : string.Join(" ", result.Errors.Select(e => e.Description));
+            Error = result.Errors.Any(e => e.Code == "InvalidToken") ? ExpiredMessage : string.Join(" ", result.Errors.Select(e => e.Description));
             return Page();
         }
         // A person who proves they own the mailbox gets their account back at once.
@@ -50,11 +37,10 @@ public sealed class ResetPasswordModel(UserManager<User> users) : AdminPageModel
         return Redirect("/admin/login");
     }
 
-    private async Task<User?> ValidAsync()
+    protected override async Task<User?> VerifyAsync(string userKey, string token)
     {
-        if (UserKey is null || Token is null) return null;
-        var user = await users.FindByIdAsync(UserKey);
+        var user = await users.FindByIdAsync(userKey);
         if (user is null) return null;
-        return await users.VerifyUserTokenAsync(user, users.Options.Tokens.PasswordResetTokenProvider, UserManager<User>.ResetPasswordTokenPurpose, Token) ? user : null;
+        return await users.VerifyUserTokenAsync(user, users.Options.Tokens.PasswordResetTokenProvider, UserManager<User>.ResetPasswordTokenPurpose, token) ? user : null;
     }
 }
