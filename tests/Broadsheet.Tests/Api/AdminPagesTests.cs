@@ -76,6 +76,24 @@ public sealed class AdminPagesTests
         Assert.Equal(expected, (await factory.WithTestSignIn().SignedInAs(role).GetAsync(path)).StatusCode);
     }
 
+    [Theory]
+    [InlineData("Editor", "/admin/media", false)]
+    [InlineData("Administrator", "/admin/media", true)]
+    [InlineData("Administrator", "/admin/api-keys", true)]
+    public async Task The_pages_sit_in_the_admin_with_its_navigation_showing_only_what_the_role_may_open(string role, string path, bool seesKeys)
+    {
+        await using var factory = new BroadsheetFactory();
+        var page = await factory.WithTestSignIn().SignedInAs(role).GetDocumentAsync(path);
+
+        var nav = page.QuerySelector("nav[aria-label='Admin']");
+        Assert.NotNull(nav);
+        var links = nav.QuerySelectorAll("a").Select(a => a.GetAttribute("href")).ToList();
+        Assert.Contains("/admin/media", links);
+        Assert.Equal(seesKeys, links.Contains("/admin/api-keys"));
+        Assert.Single(page.QuerySelectorAll("main"));
+        Assert.EndsWith("Admin — " + page.QuerySelector(".brand a")!.TextContent, page.Title);
+    }
+
     [Fact]
     public async Task An_editor_uploads_an_image_sets_its_alt_text_picks_it_and_deletes_it()
     {
