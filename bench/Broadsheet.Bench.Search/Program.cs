@@ -23,7 +23,13 @@ using Microsoft.Extensions.DependencyInjection;
 var postCount = Argument("--posts", 50_000);
 var queryCount = Argument("--queries", 2_000);
 var reindex = !args.Contains("--no-reindex");
-var dataDirectory = Directory.CreateTempSubdirectory("broadsheet-bench-search-").FullName;
+// --data DIR keeps the generated site there and, when DIR already holds one, queries it again
+// without regenerating (for iterating on the query; the same queries on every such run).
+var keptDirectory = ArgumentText("--data");
+var dataDirectory = keptDirectory ?? Directory.CreateTempSubdirectory("broadsheet-bench-search-").FullName;
+if (keptDirectory is not null) Directory.CreateDirectory(keptDirectory);
+var phrasesFile = Path.Combine(dataDirectory, "bench-phrases.txt");
+var reuse = keptDirectory is not null && File.Exists(phrasesFile);
 try
 {
     var app = global::Broadsheet.Program.BuildApp([
@@ -39,7 +45,14 @@ try
     // 1. The site, written in batches through SaveChanges, so the search interceptor indexes it as an import would.
     var phrases = new List<string>();
     var build = Stopwatch.StartNew();
-    await using (var scope = app.Services.CreateAsyncScope())
+    if (reuse)
+    {
+        // The vocabulary is the same (it comes from the seed); the queries drawn differ from a generating
+        // run's but are the same on every reusing run.
+        phrases.AddRange(await File.ReadAllLinesAsync(phrasesFile));
+        Console.Error.WriteLine($"# reusing the site in {dataDirectory}");
+    }
+    else await using (var scope = app.Services.CreateAsyncScope())
     {
         var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
         var tags = Enumerable.Range(0, 200).Select(i => new Tag { Name = text.Title(1, 2), Slug = $"tag-{i}" }).ToList();
@@ -79,7 +92,11 @@ try
         }
     }
     build.Stop();
-    Console.WriteLine(Metric("search_site_build_with_indexing_s", build.Elapsed.TotalSeconds, "s"));
+    if (!reuse)
+    {
+        Console.WriteLine(Metric("search_site_build_with_indexing_s", build.Elapsed.TotalSeconds, "s"));
+        if (keptDirectory is not null) await File.WriteAllLinesAsync(phrasesFile, phrases);
+    }
 
     // 2. Queries, through a fresh scope each (as each web request has).
     var queries = Enumerable.Range(0, queryCount).Select(_ => random.NextDouble() switch
@@ -138,13 +155,20 @@ try
 finally
 {
     Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-    try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { }
+    if (keptDirectory is null)
+        try { Directory.Delete(dataDirectory, recursive: true); } catch (IOException) { }
 }
 
 int Argument(string name, int fallback)
 {
     var at = Array.IndexOf(args, name);
     return at >= 0 && at + 1 < args.Length ? int.Parse(args[at + 1], CultureInfo.InvariantCulture) : fallback;
+}
+
+string? ArgumentText(string name)
+{
+    var at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length ? args[at + 1] : null;
 }
 
 static double Percentile(List<double> values, double percentile)
