@@ -24,7 +24,7 @@ public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock) : S
 
     protected override DateTime ReadDate(DbDataReader reader, int ordinal) => DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
 
-    protected override string QuerySql(SearchQuery searchQuery, DbCommand command, string filters)
+    protected override string QuerySql(SearchQuery searchQuery, DbCommand command, string filters, bool candidatesFirst)
     {
         var query = new StringBuilder();
         var n = 0;
