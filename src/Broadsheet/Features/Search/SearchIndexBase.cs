@@ -142,6 +142,25 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
             Parameter(command, "is_public", true);
             Parameter(command, "now", DateValue(NowUtc));
         }
+        switch (request.Status)
+        {
+            case SearchStatus.Draft:
+                filters.Append(" AND d.is_public = @status_public");
+                Parameter(command, "status_public", false);
+                break;
+            case SearchStatus.Scheduled or SearchStatus.Published:
+                filters.Append(request.Status == SearchStatus.Scheduled
+                    ? " AND d.is_public = @status_public AND d.published_at > @status_now"
+                    : " AND d.is_public = @status_public AND d.published_at <= @status_now");
+                Parameter(command, "status_public", true);
+                Parameter(command, "status_now", DateValue(NowUtc));
+                break;
+        }
+        if (request.OnlyPostIds is { } postIds)
+        {
+            filters.Append($" AND d.source = @only_source AND d.record_id {InIds(command, "only_ids", postIds)}");
+            Parameter(command, "only_source", PostSearchSource.SourceName);
+        }
         if (request.Kind is { } kind)
         {
             filters.Append(" AND d.kind = @kind");
@@ -214,6 +233,9 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
 
     /// <summary>Whether <see cref="QuerySql"/> can rank candidates before filtering for this request.</summary>
     protected virtual bool CanRankCandidatesFirst(SearchRequest request) => false;
+
+    /// <summary>SQL for "is one of these ids" (after the column), with its parameter added to the command.</summary>
+    protected abstract string InIds(DbCommand command, string name, IReadOnlyCollection<int> ids);
 
     /// <summary>SQL's "position of a substring" function in this dialect.</summary>
     protected abstract string ContainsFunction { get; }

@@ -49,7 +49,9 @@ public sealed class PostSearchSource : ISearchSource
     /// <summary>A body longer than this is cut (PostgreSQL refuses a tsvector over 1 MB; nobody searches past a book's length).</summary>
     public const int MaxBodyLength = 200_000;
 
-    public string Name => "post";
+    public const string SourceName = "post";
+
+    public string Name => SourceName;
 
     public Task<int> CountAsync(BroadsheetDb db, CancellationToken cancellationToken) => db.Posts.CountAsync(cancellationToken);
 

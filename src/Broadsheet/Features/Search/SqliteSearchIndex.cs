@@ -38,7 +38,13 @@ public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock) : Sea
     /// anyway, because bm25 then runs only for the matches that pass it.
     /// </summary>
     protected override bool CanRankCandidatesFirst(SearchRequest request) =>
-        request.Kind is null && request.TagSlug is null && request.Year is null;
+        request is { Kind: null, TagSlug: null, Year: null, Status: null, OnlyPostIds: null };
+
+    protected override string InIds(DbCommand command, string name, IReadOnlyCollection<int> ids)
+    {
+        Parameter(command, name, "[" + string.Join(',', ids.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "]");
+        return $"IN (SELECT value FROM json_each(@{name}))";
+    }
 
     protected override string QuerySql(SearchQuery query, DbCommand command, string filters, bool candidatesFirst)
     {
