@@ -1,7 +1,5 @@
 using Broadsheet.Data;
-using Broadsheet.Features.Authors;
 using Broadsheet.Features.Posts;
-using Broadsheet.Features.Tags;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 
@@ -74,7 +72,7 @@ public sealed class PostSearchSource : ISearchSource
                 .ToListAsync(cancellationToken))
             .ToLookup(a => a.PostId, a => a.DisplayName);
         var tags = (await db.Posts.AsNoTracking().Where(p => ids.Contains(p.Id))
-                .SelectMany(p => p.Tags, (p, t) => new { PostId = p.Id, t.Name, t.Slug })
+                .SelectMany(p => p.Tags, (p, t) => new { PostId = p.Id, t.Id, t.Name, t.Slug })
                 .ToListAsync(cancellationToken))
             .ToLookup(t => t.PostId);
         return [.. rows.Select(r =>
@@ -82,7 +80,8 @@ public sealed class PostSearchSource : ISearchSource
             var body = ContentRenderer.PlainText(r.BodyHtml);
             if (!string.IsNullOrWhiteSpace(r.Excerpt)) body = r.Excerpt.Trim() + "\n" + body;
             if (body.Length > MaxBodyLength) body = body[..MaxBodyLength];
-            var postTags = tags[r.Id].OrderBy(t => t.Name, StringComparer.OrdinalIgnoreCase).ToList();
+            // The order the database's triggers use when a tag changes (SearchBylineTriggers migration).
+            var postTags = tags[r.Id].OrderBy(t => t.Name.ToUpperInvariant(), StringComparer.Ordinal).ThenBy(t => t.Id).ToList();
             return new SearchDocument(
                 Name,
                 r.Id,
@@ -101,11 +100,11 @@ public sealed class PostSearchSource : ISearchSource
 
     public Func<BroadsheetDb, CancellationToken, Task<IReadOnlyCollection<int>>>? Touched(IEnumerable<EntityEntry> entries)
     {
-        // Posts are kept as entities (a new one has no id until saved); renamed tags and authors as ids.
+        // Posts are kept as entities (a new one has no id until saved). Renamed and deleted tags and
+        // authors need nothing here: database triggers re-write the affected documents' names in the
+        // same transaction, whoever changed them (see the SearchBylineTriggers migration).
         var posts = new HashSet<Post>(ReferenceEqualityComparer.Instance);
         var postIds = new HashSet<int>();
-        var tagIds = new HashSet<int>();
-        var authorIds = new HashSet<int>();
         foreach (var entry in entries)
         {
             switch (entry.Entity)
@@ -119,27 +118,17 @@ public sealed class PostSearchSource : ISearchSource
                     if (link.Post is { } linked && entry.State != EntityState.Deleted) posts.Add(linked);
                     else postIds.Add(link.PostId);
                     break;
-                case Tag tag when entry.State == EntityState.Modified:
-                    tagIds.Add(tag.Id);
-                    break;
-                case Author author when entry.State == EntityState.Modified:
-                    authorIds.Add(author.Id);
-                    break;
                 case Dictionary<string, object> join when entry.Metadata.Name == "PostTags" && entry.State is EntityState.Added or EntityState.Deleted:
                     if (join.TryGetValue("PostsId", out var id) && id is int postId && postId > 0) postIds.Add(postId);
                     break;
             }
         }
-        if (posts.Count == 0 && postIds.Count == 0 && tagIds.Count == 0 && authorIds.Count == 0) return null;
-        return async (db, cancellationToken) =>
+        if (posts.Count == 0 && postIds.Count == 0) return null;
+        return (_, _) =>
         {
             var ids = new HashSet<int>(postIds);
             ids.UnionWith(posts.Select(p => p.Id));
-            if (tagIds.Count > 0)
-                ids.UnionWith(await db.Posts.Where(p => p.Tags.Any(t => tagIds.Contains(t.Id))).Select(p => p.Id).ToListAsync(cancellationToken));
-            if (authorIds.Count > 0)
-                ids.UnionWith(await db.PostAuthors.Where(a => authorIds.Contains(a.AuthorId)).Select(a => a.PostId).ToListAsync(cancellationToken));
-            return ids;
+            return Task.FromResult<IReadOnlyCollection<int>>(ids);
         };
     }
 }
