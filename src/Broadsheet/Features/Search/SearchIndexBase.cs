@@ -73,6 +73,43 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
         return done;
     }
 
+    /// <summary>
+    /// Indexes the records of every source that have no document yet, <paramref name="batchSize"/> at a
+    /// time, each batch in its own short transaction, pausing between batches so other writers get
+    /// their turn. Safe to stop at any point and to run again (it only ever looks at what is missing).
+    /// Returns how many records it indexed; <paramref name="progress"/> hears the running total.
+    /// </summary>
+    public async Task<int> FillMissingAsync(int batchSize, TimeSpan pause, Action<int>? progress, CancellationToken cancellationToken)
+    {
+        var done = 0;
+        foreach (var source in SearchSources.All)
+        {
+            var afterId = 0;
+            while (true)
+            {
+                var missing = await source.MissingAsync(db, afterId, batchSize, cancellationToken);
+                if (missing.Count == 0) break;
+                var documents = await source.LoadAsync(db, missing, cancellationToken);
+                await InTransactionAsync(async () =>
+                {
+                    await UpsertAsync(documents, cancellationToken);
+                    // A record deleted between reading it and writing its document must not stay in the
+                    // index (its delete trigger found nothing to remove).
+                    await using var orphans = Command("");
+                    orphans.CommandText = source.OrphansSql + " AND record_id " + InIds(orphans, "ids", missing);
+                    Parameter(orphans, "source", source.Name);
+                    await orphans.ExecuteNonQueryAsync(cancellationToken);
+                }, cancellationToken);
+                db.ChangeTracker.Clear();
+                afterId = missing.Max();
+                done += documents.Count;
+                progress?.Invoke(done);
+                if (pause > TimeSpan.Zero) await Task.Delay(pause, cancellationToken);
+            }
+        }
+        return done;
+    }
+
     public async Task<SearchResults> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
         if (request.Query.IsEmpty) return SearchResults.None(request.Page);

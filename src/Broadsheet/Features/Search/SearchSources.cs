@@ -20,6 +20,12 @@ public interface ISearchSource
     /// <summary>The documents of records with an id above <paramref name="afterId"/>, in id order (for rebuilding in batches).</summary>
     Task<IReadOnlyList<SearchDocument>> LoadBatchAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken);
 
+    /// <summary>Ids above <paramref name="afterId"/>, in order, of records that have no search document.</summary>
+    Task<IReadOnlyList<int>> MissingAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken);
+
+    /// <summary>SQL deleting this source's documents (<c>@source</c>) whose record no longer exists; ends in a WHERE clause that more conditions can follow.</summary>
+    string OrphansSql { get; }
+
     /// <summary>The documents of these records (missing ones are simply absent).</summary>
     Task<IReadOnlyList<SearchDocument>> LoadAsync(BroadsheetDb db, IReadOnlyCollection<int> ids, CancellationToken cancellationToken);
 
@@ -52,6 +58,19 @@ public sealed class PostSearchSource : ISearchSource
     public string Name => SourceName;
 
     public Task<int> CountAsync(BroadsheetDb db, CancellationToken cancellationToken) => db.Posts.CountAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<int>> MissingAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken) =>
+        await db.Database.SqlQuery<int>($"""
+            SELECT p."Id" AS "Value" FROM "Posts" p
+            WHERE p."Id" > {afterId} AND NOT EXISTS (SELECT 1 FROM search_documents d WHERE d.source = {SourceName} AND d.record_id = p."Id")
+            ORDER BY p."Id"
+            LIMIT {take}
+            """).ToListAsync(cancellationToken);
+
+    public string OrphansSql => """
+        DELETE FROM search_documents
+        WHERE source = @source AND NOT EXISTS (SELECT 1 FROM "Posts" p WHERE p."Id" = search_documents.record_id)
+        """;
 
     public Task<IReadOnlyList<SearchDocument>> LoadBatchAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken) =>
         LoadAsync(db, db.Posts.Where(p => p.Id > afterId).OrderBy(p => p.Id).Take(take), cancellationToken);
