@@ -23,6 +23,7 @@ public sealed class CspCleanTests
             (editor, "/admin"), (editor, "/admin/posts"), (editor, $"/admin/posts/edit/{post.Id}"), (editor, "/admin/users"),
             (editor, "/admin/settings"), (editor, "/admin/tags"), (editor, "/admin/account"), (editor, "/admin/account/two-factor"),
             (editor, $"/admin/posts/revisions/{post.Id}"), (editor, $"/admin/posts/preview/{post.Id}"),
+            (editor, "/admin/search?q=clean"), (anonymous, "/search?q=clean"),
         };
         foreach (var (client, path) in pages)
         {

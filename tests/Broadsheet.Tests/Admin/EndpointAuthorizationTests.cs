@@ -34,6 +34,9 @@ public sealed partial class EndpointAuthorizationTests
             .Distinct()
             .ToList();
         Assert.True(endpoints.Count >= 10, $"found only {endpoints.Count} admin endpoints");
+        // Spot checks that the enumeration reaches pages, API groups and the newest additions.
+        foreach (var expected in new[] { "admin/posts", "admin/search", "api/admin/posts", "api/admin/search" })
+            Assert.Contains(endpoints, e => e.Pattern.TrimEnd('/').Equals(expected, StringComparison.OrdinalIgnoreCase));
 
         var checkedCount = 0;
         foreach (var (pattern, methods) in endpoints.Where(e => !Open.Contains(e.Pattern)))

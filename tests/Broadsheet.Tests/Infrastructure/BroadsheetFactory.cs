@@ -18,6 +18,7 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
     private readonly TestProvider provider;
     private readonly string? postgresDatabase;
     private readonly Dictionary<string, string?> settings = new();
+    private readonly bool ownsDatabase = true;
 
     public BroadsheetFactory(TestProvider provider = TestProvider.Sqlite, bool outputCache = false)
     {
@@ -32,6 +33,17 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
             settings["Database:Provider"] = "Postgres";
             settings["ConnectionStrings:Broadsheet"] = PostgresServer.ConnectionString(postgresDatabase);
         }
+    }
+
+    /// <summary>Another app on the same database and data folder, as a second web node or a restart would be; the first one keeps owning (and removing) them.</summary>
+    public BroadsheetFactory AnotherNode() => new(this);
+
+    private BroadsheetFactory(BroadsheetFactory first)
+    {
+        provider = first.provider;
+        DataDirectory = first.DataDirectory;
+        settings = new(first.settings);
+        ownsDatabase = false;
     }
 
     public string DataDirectory { get; }
@@ -70,7 +82,7 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
     protected override void Dispose(bool disposing)
     {
         base.Dispose(disposing);
-        if (!disposing) return;
+        if (!disposing || !ownsDatabase) return;
         try { Directory.Delete(DataDirectory, recursive: true); } catch (IOException) { } catch (UnauthorizedAccessException) { }
         if (postgresDatabase is not null) PostgresServer.DropDatabase(postgresDatabase);
     }

@@ -24,9 +24,10 @@ public sealed record SettingsInput(
     int? PostsPerPage = null, string? Navigation = null, string? LogoUrl = null);
 
 /// <summary>
-/// The Admin API under <c>/api/admin</c>: posts and pages (<see cref="AdminPostsApi"/>), tags, media
-/// and site settings. Every endpoint demands an API key ("ApiKey" scheme named in the policy, so a
-/// signed-in browser's cookie is not enough) and the role its policy names.
+/// The Admin API under <c>/api/admin</c>: posts and pages (<see cref="AdminPostsApi"/>), tags, media,
+/// site settings and search (<see cref="Search.AdminSearchApi"/>). Every endpoint demands an API key
+/// ("ApiKey" scheme named in the policy, so a signed-in browser's cookie is not enough) and the role
+/// its policy names.
 /// </summary>
 public static class AdminApi
 {
@@ -43,6 +44,7 @@ public static class AdminApi
         MapTags(admin.MapGroup("/tags").RequireAuthorization(Policy(Policies.EditAll)).WithTags("Admin: tags"));
         MapMedia(admin.MapGroup("/media").RequireAuthorization(Policy(Policies.EditAll)).WithTags("Admin: media"));
         MapSettings(admin.MapGroup("/settings").RequireAuthorization(Policy(Policies.Administer)).WithTags("Admin: settings"));
+        Search.AdminSearchApi.MapSearch(admin.MapGroup("/search").RequireAuthorization(Policy(Policies.EditAll)));
         return app;
     }
 

@@ -21,7 +21,11 @@ public sealed record SearchDocument(
     int? Year,
     bool IsPublic);
 
-/// <summary>What to look for and where. <see cref="IncludeDrafts"/> is for staff only (admin search).</summary>
+/// <summary>
+/// What to look for and where. <see cref="IncludeDrafts"/> is for staff only (admin search), and so
+/// are <see cref="Status"/> (only drafts, scheduled or published records) and <see cref="OnlyPostIds"/>
+/// (only these posts and pages: what an account that may not see everyone's posts may see).
+/// </summary>
 public sealed record SearchRequest(
     SearchQuery Query,
     string? Kind = null,
@@ -29,7 +33,17 @@ public sealed record SearchRequest(
     int? Year = null,
     int Page = 1,
     int PageSize = 10,
-    bool IncludeDrafts = false);
+    bool IncludeDrafts = false,
+    SearchStatus? Status = null,
+    IReadOnlyCollection<int>? OnlyPostIds = null);
+
+/// <summary>Where a record stands for readers now: not public, public from a later date, or public.</summary>
+public enum SearchStatus
+{
+    Draft,
+    Scheduled,
+    Published,
+}
 
 /// <summary>
 /// One result. <see cref="TitleHtml"/> and <see cref="SnippetHtml"/> are HTML-encoded text in which
@@ -46,7 +60,12 @@ public sealed record SearchHit(
     DateTime? PublishedAt,
     bool IsPublic,
     IReadOnlyList<(string Name, string Slug)> Tags,
-    IReadOnlyList<string> Authors);
+    IReadOnlyList<string> Authors)
+{
+    /// <summary>Where the record stands for readers at <paramref name="nowUtc"/>.</summary>
+    public SearchStatus StatusAt(DateTime nowUtc) =>
+        !IsPublic ? SearchStatus.Draft : PublishedAt > nowUtc ? SearchStatus.Scheduled : SearchStatus.Published;
+}
 
 /// <summary>A page of results, best first, and whether another page follows.</summary>
 public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Page, bool HasMore)

@@ -20,11 +20,17 @@ public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock) : S
 
     protected override string ContainsFunction => "strpos";
 
+    protected override string InIds(DbCommand command, string name, IReadOnlyCollection<int> ids)
+    {
+        Parameter(command, name, ids.ToArray());
+        return $"= ANY(@{name})";
+    }
+
     protected override object DateValue(DateTime utc) => DateTime.SpecifyKind(utc, DateTimeKind.Utc);
 
     protected override DateTime ReadDate(DbDataReader reader, int ordinal) => DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
 
-    protected override string QuerySql(SearchQuery searchQuery, DbCommand command, string filters)
+    protected override string QuerySql(SearchQuery searchQuery, DbCommand command, string filters, bool candidatesFirst)
     {
         var query = new StringBuilder();
         var n = 0;

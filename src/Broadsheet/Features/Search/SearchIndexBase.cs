@@ -73,6 +73,43 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
         return done;
     }
 
+    /// <summary>
+    /// Indexes the records of every source that have no document yet, <paramref name="batchSize"/> at a
+    /// time, each batch in its own short transaction, pausing between batches so other writers get
+    /// their turn. Safe to stop at any point and to run again (it only ever looks at what is missing).
+    /// Returns how many records it indexed; <paramref name="progress"/> hears the running total.
+    /// </summary>
+    public async Task<int> FillMissingAsync(int batchSize, TimeSpan pause, Action<int>? progress, CancellationToken cancellationToken)
+    {
+        var done = 0;
+        foreach (var source in SearchSources.All)
+        {
+            var afterId = 0;
+            while (true)
+            {
+                var missing = await source.MissingAsync(db, afterId, batchSize, cancellationToken);
+                if (missing.Count == 0) break;
+                var documents = await source.LoadAsync(db, missing, cancellationToken);
+                await InTransactionAsync(async () =>
+                {
+                    await UpsertAsync(documents, cancellationToken);
+                    // A record deleted between reading it and writing its document must not stay in the
+                    // index (its delete trigger found nothing to remove).
+                    await using var orphans = Command("");
+                    orphans.CommandText = source.OrphansSql + " AND record_id " + InIds(orphans, "ids", missing);
+                    Parameter(orphans, "source", source.Name);
+                    await orphans.ExecuteNonQueryAsync(cancellationToken);
+                }, cancellationToken);
+                db.ChangeTracker.Clear();
+                afterId = missing.Max();
+                done += documents.Count;
+                progress?.Invoke(done);
+                if (pause > TimeSpan.Zero) await Task.Delay(pause, cancellationToken);
+            }
+        }
+        return done;
+    }
+
     public async Task<SearchResults> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
         if (request.Query.IsEmpty) return SearchResults.None(request.Page);
@@ -114,8 +151,24 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
         }
     }
 
-    /// <summary>One page of ranked hits plus one more if there is a further page (so <c>PageSize + 1</c> at most).</summary>
+    /// <summary>
+    /// One page of ranked hits plus one more if there is a further page (so <c>PageSize + 1</c> at most).
+    /// Where the provider can (see <see cref="CanRankCandidatesFirst"/>), the best few matches are ranked
+    /// by the full-text index alone and only those are filtered; when that cannot be shown to give
+    /// exactly the page the full query would (too few survived the filters, or a tie at the cut), the
+    /// full query runs instead. Either way the page is the same.
+    /// </summary>
     private async Task<IReadOnlyList<SearchHit>> QueryAsync(SearchRequest request, CancellationToken cancellationToken)
+    {
+        if (CanRankCandidatesFirst(request))
+        {
+            var (hits, exact) = await RunAsync(request, candidatesFirst: true, cancellationToken);
+            if (exact) return hits;
+        }
+        return (await RunAsync(request, candidatesFirst: false, cancellationToken)).Hits;
+    }
+
+    private async Task<(IReadOnlyList<SearchHit> Hits, bool Exact)> RunAsync(SearchRequest request, bool candidatesFirst, CancellationToken cancellationToken)
     {
         await using var command = Command("");
         // The filters are plain SQL both databases share; tags are stored as "|slug-a|slug-b|".
@@ -125,6 +178,25 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
             filters.Append(" AND d.is_public = @is_public AND d.published_at <= @now");
             Parameter(command, "is_public", true);
             Parameter(command, "now", DateValue(NowUtc));
+        }
+        switch (request.Status)
+        {
+            case SearchStatus.Draft:
+                filters.Append(" AND d.is_public = @status_public");
+                Parameter(command, "status_public", false);
+                break;
+            case SearchStatus.Scheduled or SearchStatus.Published:
+                filters.Append(request.Status == SearchStatus.Scheduled
+                    ? " AND d.is_public = @status_public AND d.published_at > @status_now"
+                    : " AND d.is_public = @status_public AND d.published_at <= @status_now");
+                Parameter(command, "status_public", true);
+                Parameter(command, "status_now", DateValue(NowUtc));
+                break;
+        }
+        if (request.OnlyPostIds is { } postIds)
+        {
+            filters.Append($" AND d.source = @only_source AND d.record_id {InIds(command, "only_ids", postIds)}");
+            Parameter(command, "only_source", PostSearchSource.SourceName);
         }
         if (request.Kind is { } kind)
         {
@@ -141,10 +213,17 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
             filters.Append($" AND {ContainsFunction}(d.tag_slugs, @tag) > 0");
             Parameter(command, "tag", "|" + tag + "|");
         }
-        Parameter(command, "take", request.PageSize + 1);
-        Parameter(command, "skip", (request.Page - 1) * request.PageSize);
-        command.CommandText = QuerySql(request.Query, command, filters.ToString());
+        var take = request.PageSize + 1;
+        var skip = (request.Page - 1) * request.PageSize;
+        // Enough candidates for the page and the next row, with room for the few that the filters drop (drafts, scheduled).
+        var candidates = 2 * (skip + take) + 20;
+        Parameter(command, "take", take);
+        Parameter(command, "skip", skip);
+        if (candidatesFirst) Parameter(command, "candidates", candidates);
+        command.CommandText = QuerySql(request.Query, command, filters.ToString(), candidatesFirst);
         var hits = new List<SearchHit>();
+        double lastScore = 0, worstCandidate = 0;
+        var candidateCount = 0;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -161,17 +240,39 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
                 reader.GetBoolean(6),
                 [.. reader.GetString(7).Split('\n', StringSplitOptions.RemoveEmptyEntries).Zip(reader.GetString(8).Split('|', StringSplitOptions.RemoveEmptyEntries))],
                 reader.GetString(9).Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+            if (candidatesFirst)
+            {
+                lastScore = reader.GetDouble(12);
+                candidateCount = reader.GetInt32(13);
+                worstCandidate = reader.GetDouble(14);
+            }
         }
-        return hits;
+        if (!candidatesFirst) return (hits, true);
+        // Exact when the candidates were every match, or when the page (and the row after it) filled up
+        // strictly ahead of the weakest candidate (scores ascend: lower is better), so no match outside
+        // the candidates could sort in front of a row shown. No rows: nothing matched, or the filters
+        // dropped every candidate — the full query decides.
+        var exact = hits.Count > 0 && (candidateCount < candidates || (hits.Count == take && lastScore < worstCandidate));
+        return (hits, exact);
     }
 
     /// <summary>
     /// The provider's ranked query: adds its own parameters for the terms, and selects, best first,
     /// source, record_id, kind, title, url, published_at, is_public, tags, tag_slugs, authors, the
     /// marked title and the marked snippet, for rows of <c>search_documents d</c> that match the
-    /// terms and <paramref name="filters"/>, <c>LIMIT @take OFFSET @skip</c>.
+    /// terms and <paramref name="filters"/>, <c>LIMIT @take OFFSET @skip</c>. With
+    /// <paramref name="candidatesFirst"/> (only asked for when <see cref="CanRankCandidatesFirst"/>
+    /// says so), it ranks only the best <c>@candidates</c> matches before filtering, and adds three
+    /// columns: the row's score (ascending is better), how many candidates there were, and the weakest
+    /// candidate's score.
     /// </summary>
-    protected abstract string QuerySql(SearchQuery query, DbCommand command, string filters);
+    protected abstract string QuerySql(SearchQuery query, DbCommand command, string filters, bool candidatesFirst);
+
+    /// <summary>Whether <see cref="QuerySql"/> can rank candidates before filtering for this request.</summary>
+    protected virtual bool CanRankCandidatesFirst(SearchRequest request) => false;
+
+    /// <summary>SQL for "is one of these ids" (after the column), with its parameter added to the command.</summary>
+    protected abstract string InIds(DbCommand command, string name, IReadOnlyCollection<int> ids);
 
     /// <summary>SQL's "position of a substring" function in this dialect.</summary>
     protected abstract string ContainsFunction { get; }

@@ -1,36 +1,89 @@
+using System.Data;
 using Broadsheet.Data;
 using Microsoft.EntityFrameworkCore;
 
 namespace Broadsheet.Features.Search;
 
 /// <summary>
-/// On start, fills an empty search index when there are posts (a site that had content before search
-/// existed, or a database restored without it). Everything later is kept in step by <see cref="SearchSync"/>.
-/// Off with <c>Search:IndexOnStart=false</c>.
+/// On start, in the background, indexes every record that has no search document yet: a site that had
+/// content before search existed, a database restored or imported without it, or a save whose indexing
+/// was cut off by a crash. It works in short batches (<c>Search:FillBatchSize</c> records, one short
+/// transaction each, <c>Search:FillPause</c> between them), so the site answers and writers get their
+/// turn throughout; stopped half-way, the next start carries on with what is still missing. On
+/// PostgreSQL several nodes may start at once: a session advisory lock lets one node fill while the
+/// others wait for it and then find nothing left to do (and writes are upserts, so an overlap would
+/// be harmless anyway). Off with <c>Search:IndexOnStart=false</c>.
 /// </summary>
 public sealed class SearchIndexCheck(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<SearchIndexCheck> logger) : BackgroundService
 {
+    /// <summary>The advisory lock key of the fill on PostgreSQL ("bsearch" in ASCII).</summary>
+    public const long FillLockKey = 0x62_73_65_61_72_63_68;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!configuration.GetValue("Search:IndexOnStart", true)) return;
+        // Return to the host at once: start-up does not wait for the fill.
+        await Task.Yield();
+        var batchSize = Math.Clamp(configuration.GetValue("Search:FillBatchSize", 500), 1, 10_000);
+        var pause = configuration.GetValue("Search:FillPause", TimeSpan.FromMilliseconds(20));
         try
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
             if (await db.Database.GetPendingMigrationsAsync(stoppingToken) is { } pending && pending.Any()) return;
-            var indexed = await db.Database.SqlQueryRaw<int>("SELECT COUNT(*) AS \"Value\" FROM (SELECT 1 FROM search_documents LIMIT 1) AS x").SingleAsync(stoppingToken);
-            if (indexed > 0 || !await db.Posts.AnyAsync(stoppingToken)) return;
-            logger.LogInformation("The search index is empty; indexing every post and page");
-            var count = await scope.ServiceProvider.GetRequiredService<ISearchIndex>().RebuildAsync(null, stoppingToken);
-            logger.LogInformation("Indexed {Count} records for search", count);
+            await using var fillLock = await FillLock.TakeAsync(db, stoppingToken);
+            var index = (SearchIndexBase)scope.ServiceProvider.GetRequiredService<ISearchIndex>();
+            var count = await index.FillMissingAsync(batchSize, pause, done =>
+            {
+                if (done == batchSize) logger.LogInformation("Indexing the posts and pages that are missing from search, {BatchSize} at a time", batchSize);
+            }, stoppingToken);
+            if (count > 0) logger.LogInformation("Indexed {Count} records for search", count);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
         }
         catch (Exception e)
         {
-            // Search works for everything saved from now on; `broadsheet search reindex` covers the rest.
-            logger.LogWarning(e, "Could not check the search index; run `broadsheet search reindex` if search misses older posts");
+            // Search works for everything saved from now on; the next start or `broadsheet search reindex` covers the rest.
+            logger.LogWarning(e, "Could not fill the search index; it carries on at the next start, or run `broadsheet search reindex`");
+        }
+    }
+
+    /// <summary>On PostgreSQL, a session advisory lock on a connection of its own, held for the whole fill; nothing on SQLite.</summary>
+    private sealed class FillLock(IDbConnection? connection) : IAsyncDisposable
+    {
+        public static async Task<FillLock> TakeAsync(BroadsheetDb db, CancellationToken cancellationToken)
+        {
+            if (db.Provider != DatabaseProvider.Postgres) return new FillLock(null);
+            var connection = new Npgsql.NpgsqlConnection(db.Database.GetConnectionString());
+            try
+            {
+                await connection.OpenAsync(cancellationToken);
+                await using var command = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({FillLockKey})", connection);
+                command.CommandTimeout = 0; // waits while another node fills
+                await command.ExecuteNonQueryAsync(cancellationToken);
+                return new FillLock(connection);
+            }
+            catch
+            {
+                await connection.DisposeAsync();
+                throw;
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (connection is not Npgsql.NpgsqlConnection npgsql) return;
+            try
+            {
+                await using var command = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({FillLockKey})", npgsql);
+                await command.ExecuteNonQueryAsync();
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                // Closing the session releases it anyway.
+            }
+            await npgsql.DisposeAsync();
         }
     }
 }

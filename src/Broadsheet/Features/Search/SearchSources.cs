@@ -1,7 +1,5 @@
 using Broadsheet.Data;
-using Broadsheet.Features.Authors;
 using Broadsheet.Features.Posts;
-using Broadsheet.Features.Tags;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.ChangeTracking;
 
@@ -21,6 +19,12 @@ public interface ISearchSource
 
     /// <summary>The documents of records with an id above <paramref name="afterId"/>, in id order (for rebuilding in batches).</summary>
     Task<IReadOnlyList<SearchDocument>> LoadBatchAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken);
+
+    /// <summary>Ids above <paramref name="afterId"/>, in order, of records that have no search document.</summary>
+    Task<IReadOnlyList<int>> MissingAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken);
+
+    /// <summary>SQL deleting this source's documents (<c>@source</c>) whose record no longer exists; ends in a WHERE clause that more conditions can follow.</summary>
+    string OrphansSql { get; }
 
     /// <summary>The documents of these records (missing ones are simply absent).</summary>
     Task<IReadOnlyList<SearchDocument>> LoadAsync(BroadsheetDb db, IReadOnlyCollection<int> ids, CancellationToken cancellationToken);
@@ -49,9 +53,24 @@ public sealed class PostSearchSource : ISearchSource
     /// <summary>A body longer than this is cut (PostgreSQL refuses a tsvector over 1 MB; nobody searches past a book's length).</summary>
     public const int MaxBodyLength = 200_000;
 
-    public string Name => "post";
+    public const string SourceName = "post";
+
+    public string Name => SourceName;
 
     public Task<int> CountAsync(BroadsheetDb db, CancellationToken cancellationToken) => db.Posts.CountAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<int>> MissingAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken) =>
+        await db.Database.SqlQuery<int>($"""
+            SELECT p."Id" AS "Value" FROM "Posts" p
+            WHERE p."Id" > {afterId} AND NOT EXISTS (SELECT 1 FROM search_documents d WHERE d.source = {SourceName} AND d.record_id = p."Id")
+            ORDER BY p."Id"
+            LIMIT {take}
+            """).ToListAsync(cancellationToken);
+
+    public string OrphansSql => """
+        DELETE FROM search_documents
+        WHERE source = @source AND NOT EXISTS (SELECT 1 FROM "Posts" p WHERE p."Id" = search_documents.record_id)
+        """;
 
     public Task<IReadOnlyList<SearchDocument>> LoadBatchAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken) =>
         LoadAsync(db, db.Posts.Where(p => p.Id > afterId).OrderBy(p => p.Id).Take(take), cancellationToken);
@@ -72,7 +91,7 @@ public sealed class PostSearchSource : ISearchSource
                 .ToListAsync(cancellationToken))
             .ToLookup(a => a.PostId, a => a.DisplayName);
         var tags = (await db.Posts.AsNoTracking().Where(p => ids.Contains(p.Id))
-                .SelectMany(p => p.Tags, (p, t) => new { PostId = p.Id, t.Name, t.Slug })
+                .SelectMany(p => p.Tags, (p, t) => new { PostId = p.Id, t.Id, t.Name, t.Slug })
                 .ToListAsync(cancellationToken))
             .ToLookup(t => t.PostId);
         return [.. rows.Select(r =>
@@ -80,7 +99,8 @@ public sealed class PostSearchSource : ISearchSource
             var body = ContentRenderer.PlainText(r.BodyHtml);
             if (!string.IsNullOrWhiteSpace(r.Excerpt)) body = r.Excerpt.Trim() + "\n" + body;
             if (body.Length > MaxBodyLength) body = body[..MaxBodyLength];
-            var postTags = tags[r.Id].OrderBy(t => t.Name, StringComparer.OrdinalIgnoreCase).ToList();
+            // The order the database's triggers use when a tag changes (SearchBylineTriggers migration).
+            var postTags = tags[r.Id].OrderBy(t => t.Name.ToUpperInvariant(), StringComparer.Ordinal).ThenBy(t => t.Id).ToList();
             return new SearchDocument(
                 Name,
                 r.Id,
@@ -99,11 +119,11 @@ public sealed class PostSearchSource : ISearchSource
 
     public Func<BroadsheetDb, CancellationToken, Task<IReadOnlyCollection<int>>>? Touched(IEnumerable<EntityEntry> entries)
     {
-        // Posts are kept as entities (a new one has no id until saved); renamed tags and authors as ids.
+        // Posts are kept as entities (a new one has no id until saved). Renamed and deleted tags and
+        // authors need nothing here: database triggers re-write the affected documents' names in the
+        // same transaction, whoever changed them (see the SearchBylineTriggers migration).
         var posts = new HashSet<Post>(ReferenceEqualityComparer.Instance);
         var postIds = new HashSet<int>();
-        var tagIds = new HashSet<int>();
-        var authorIds = new HashSet<int>();
         foreach (var entry in entries)
         {
             switch (entry.Entity)
@@ -117,27 +137,17 @@ public sealed class PostSearchSource : ISearchSource
                     if (link.Post is { } linked && entry.State != EntityState.Deleted) posts.Add(linked);
                     else postIds.Add(link.PostId);
                     break;
-                case Tag tag when entry.State == EntityState.Modified:
-                    tagIds.Add(tag.Id);
-                    break;
-                case Author author when entry.State == EntityState.Modified:
-                    authorIds.Add(author.Id);
-                    break;
                 case Dictionary<string, object> join when entry.Metadata.Name == "PostTags" && entry.State is EntityState.Added or EntityState.Deleted:
                     if (join.TryGetValue("PostsId", out var id) && id is int postId && postId > 0) postIds.Add(postId);
                     break;
             }
         }
-        if (posts.Count == 0 && postIds.Count == 0 && tagIds.Count == 0 && authorIds.Count == 0) return null;
-        return async (db, cancellationToken) =>
+        if (posts.Count == 0 && postIds.Count == 0) return null;
+        return (_, _) =>
         {
             var ids = new HashSet<int>(postIds);
             ids.UnionWith(posts.Select(p => p.Id));
-            if (tagIds.Count > 0)
-                ids.UnionWith(await db.Posts.Where(p => p.Tags.Any(t => tagIds.Contains(t.Id))).Select(p => p.Id).ToListAsync(cancellationToken));
-            if (authorIds.Count > 0)
-                ids.UnionWith(await db.PostAuthors.Where(a => authorIds.Contains(a.AuthorId)).Select(a => a.PostId).ToListAsync(cancellationToken));
-            return ids;
+            return Task.FromResult<IReadOnlyCollection<int>>(ids);
         };
     }
 }

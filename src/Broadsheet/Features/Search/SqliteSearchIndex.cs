@@ -30,22 +30,64 @@ public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock) : Sea
     protected override DateTime ReadDate(DbDataReader reader, int ordinal) =>
         DateTime.SpecifyKind(DateTime.ParseExact(reader.GetString(ordinal), DateFormat, CultureInfo.InvariantCulture), DateTimeKind.Utc);
 
-    protected override string QuerySql(SearchQuery query, DbCommand command, string filters)
+    /// <summary>
+    /// Without kind, tag or year filters (the usual search), rank on the FTS5 table alone: bm25 over
+    /// every match is the cost that grows with a common word, and joining every match to its filter
+    /// columns cost nearly as much again. Only the best candidates are then checked against the
+    /// (rarely failing) public-and-due filter. With a narrowing filter the full query is cheaper
+    /// anyway, because bm25 then runs only for the matches that pass it.
+    /// </summary>
+    protected override bool CanRankCandidatesFirst(SearchRequest request) =>
+        request is { Kind: null, TagSlug: null, Year: null, Status: null, OnlyPostIds: null };
+
+    protected override string InIds(DbCommand command, string name, IReadOnlyCollection<int> ids)
+    {
+        Parameter(command, name, "[" + string.Join(',', ids.Select(id => id.ToString(CultureInfo.InvariantCulture))) + "]");
+        return $"IN (SELECT value FROM json_each(@{name}))";
+    }
+
+    protected override string QuerySql(SearchQuery query, DbCommand command, string filters, bool candidatesFirst)
     {
         Parameter(command, "match", Match(query));
+        // Snippets and highlights are made only for the page that is shown (snippet() over every
+        // match would cost far more than the ranking itself).
+        const string Page = """
+            SELECT d.source, d.record_id, d.kind, d.title, d.url, d.published_at, d.is_public, d.tags, d.tag_slugs, d.authors,
+                   highlight(search_fts, 0, char(1), char(2)),
+                   snippet(search_fts, 1, char(1), char(2), '…', 30)
+            """;
+        if (candidatesFirst)
+            return $"""
+                WITH candidates AS (
+                    SELECT rowid AS id, bm25(search_fts, {Weights}) AS score
+                    FROM search_fts
+                    WHERE search_fts MATCH @match
+                    ORDER BY score
+                    LIMIT @candidates),
+                ranked AS (
+                    SELECT d.id AS id, candidates.score AS score, d.published_at AS published_at
+                    FROM candidates JOIN search_documents d INDEXED BY search_documents_filters ON d.id = candidates.id
+                    WHERE 1 = 1{filters}
+                    ORDER BY score, d.published_at DESC, d.id DESC
+                    LIMIT @take OFFSET @skip)
+                {Page},
+                       ranked.score, (SELECT count(*) FROM candidates), (SELECT max(score) FROM candidates)
+                FROM ranked
+                JOIN search_fts ON search_fts.rowid = ranked.id
+                JOIN search_documents d ON d.id = ranked.id
+                WHERE search_fts MATCH @match
+                ORDER BY ranked.score, ranked.published_at DESC, ranked.id DESC
+                """;
         // Rank first, reading the filter columns from their covering index rather than from each
-        // match's wide row; then make snippets for the one page that is shown (snippet() over
-        // every match would cost far more than the ranking itself).
+        // match's wide row; then make snippets for the one page.
         return $"""
             WITH ranked AS (
-                SELECT d.id AS id, bm25(search_fts, 10.0, 1.0, 4.0, 4.0) AS score, d.published_at AS published_at
+                SELECT d.id AS id, bm25(search_fts, {Weights}) AS score, d.published_at AS published_at
                 FROM search_fts JOIN search_documents d INDEXED BY search_documents_filters ON d.id = search_fts.rowid
                 WHERE search_fts MATCH @match{filters}
                 ORDER BY score, d.published_at DESC, d.id DESC
                 LIMIT @take OFFSET @skip)
-            SELECT d.source, d.record_id, d.kind, d.title, d.url, d.published_at, d.is_public, d.tags, d.tag_slugs, d.authors,
-                   highlight(search_fts, 0, char(1), char(2)),
-                   snippet(search_fts, 1, char(1), char(2), '…', 30)
+            {Page}
             FROM ranked
             JOIN search_fts ON search_fts.rowid = ranked.id
             JOIN search_documents d ON d.id = ranked.id
@@ -53,6 +95,9 @@ public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock) : Sea
             ORDER BY ranked.score, ranked.published_at DESC, ranked.id DESC
             """;
     }
+
+    /// <summary>bm25 weights of the columns title, body, tags, authors.</summary>
+    private const string Weights = "10.0, 1.0, 4.0, 4.0";
 
     /// <summary>
     /// The FTS5 query: every term as a quoted string (so no word is ever an operator), a phrase as one
