@@ -1,3 +1,6 @@
+using System.Text;
+using System.Threading.Channels;
+using System.Xml;
 using Broadsheet.Data;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Posts;
@@ -47,10 +50,51 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         db.ChangeTracker.Clear();
+        // A pipeline: the file is read on one thread, each post's HTML is tidied and sanitised on the
+        // thread pool (in parallel, a bounded number ahead), and the records are written here, in file
+        // order, in the one transaction.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+        var reading = Task.Run(() => ReadAsync(records, channel.Writer, fileName, text, xml, stop.Token), stop.Token);
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await run.LoadAsync(cancellationToken);
+            await foreach (var (record, rendering) in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                await run.AddAsync(record, rendering, cancellationToken);
+                if (run.Written % 50 == 0) progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
+            }
+            // A bad file (malformed, truncated, not UTF-8) surfaces here, before anything is committed.
+            await reading;
+            await run.FinishAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            // If writing failed, stop the reader before the file and the XML reader are disposed.
+            await stop.CancelAsync();
+            await Task.WhenAny(reading);
+            db.ChangeTracker.Clear();
+            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
+        progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
+        await changes.PublishedAsync(db, cancellationToken);
+        return run.Summary;
+    }
+
+    /// <summary>How many records may be read (and their posts rendered) ahead of the one being written.</summary>
+    private const int ReadAhead = 64;
+
+    /// <summary>A record read from the file and, for a post, its HTML being tidied and sanitised.</summary>
+    private readonly record struct Pending(ImportRecord Record, Task<RenderedBody>? Rendering);
+
+    private readonly record struct RenderedBody(string Body, ContentRenderer.Rendered Rendered);
+
+    private async Task ReadAsync(IEnumerable<ImportRecord> records, ChannelWriter<Pending> writer, string fileName, ImportText text, XmlReader xml, CancellationToken cancellationToken)
+    {
+        try
+        {
             using var enumerator = records.GetEnumerator();
             while (true)
             {
@@ -60,24 +104,25 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                     if (!enumerator.MoveNext()) break;
                     record = enumerator.Current;
                 }
-                catch (Exception e) when (e is System.Xml.XmlException or System.Text.DecoderFallbackException or ImportFailedException)
+                catch (Exception e) when (e is XmlException or DecoderFallbackException or ImportFailedException)
                 {
                     throw ImportXml.Fail(fileName, e, text, xml);
                 }
-                await run.AddAsync(record, cancellationToken);
-                if (run.Written % 50 == 0) progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
+                var rendering = record is ImportedPost post ? Task.Run(() => Render(post), cancellationToken) : null;
+                await writer.WriteAsync(new Pending(record, rendering), cancellationToken);
             }
-            await run.FinishAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
         }
         finally
         {
-            db.ChangeTracker.Clear();
-            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+            // The writing loop ends either way; a failure is rethrown where this task is awaited.
+            writer.TryComplete();
         }
-        progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
-        await changes.PublishedAsync(db, cancellationToken);
-        return run.Summary;
+    }
+
+    private RenderedBody Render(ImportedPost post)
+    {
+        var body = post.Tidy is { } tidy ? tidy(post.BodyHtml) : post.BodyHtml;
+        return new RenderedBody(body, renderer.Render(body, BodyFormat.Html));
     }
 
     /// <summary>The state of one import: what the database already holds, in dictionaries, so no record costs a query.</summary>
@@ -123,7 +168,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                 redirects[r.FromPath] = r.ToPath;
         }
 
-        public async Task AddAsync(ImportRecord record, CancellationToken cancellationToken)
+        public async Task AddAsync(ImportRecord record, Task<RenderedBody>? rendering, CancellationToken cancellationToken)
         {
             switch (record)
             {
@@ -140,7 +185,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                     }
                     break;
                 case ImportedPost p:
-                    await AddPostAsync(p, cancellationToken);
+                    await AddPostAsync(p, rendering!, cancellationToken);
                     break;
                 case ImportedComment c:
                     if (postIds.ContainsKey(c.PostSourceKey) || batch.Any(b => b.Source.SourceKey == c.PostSourceKey)) AddComment(c, null);
@@ -158,8 +203,9 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             }
         }
 
-        private async Task AddPostAsync(ImportedPost source, CancellationToken cancellationToken)
+        private async Task AddPostAsync(ImportedPost source, Task<RenderedBody> rendering, CancellationToken cancellationToken)
         {
+            var (body, rendered) = await rendering;
             if (postIds.ContainsKey(source.SourceKey))
             {
                 Summary.AlreadyImported++;
@@ -172,7 +218,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                 Status = source.Status,
                 Title = Cut(source.Title, 500),
                 Slug = UniqueSlug(source.Kind, source.WantedSlug ?? source.Title),
-                Body = source.BodyHtml,
+                Body = body,
                 BodyFormat = BodyFormat.Html,
                 Excerpt = source.Excerpt is null ? null : Cut(source.Excerpt, 2000),
                 Pinned = source.Pinned,
@@ -182,7 +228,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             };
             foreach (var name in source.Tags) if (TagFor(name) is { } tag && !post.Tags.Contains(tag)) post.Tags.Add(tag);
             PostWriter.SetByline(post, [.. source.Authors.Select(AuthorFor).Distinct()]);
-            if (importer.Writer.Prepare(post, site)) Summary.Sanitised++;
+            if (importer.Writer.Prepare(post, site, rendered)) Summary.Sanitised++;
             if (source.PublishedAt is null && source.Status == PostStatus.Draft) post.ArchiveMonth = null;
             Db.Posts.Add(post);
             batch.Add((post, source));
@@ -303,6 +349,11 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             foreach (var (post, source) in batch) postIds[source.SourceKey] = post.Id;
             batch.Clear();
             Db.ChangeTracker.Clear();
+            // Navigation fix-up filled tag.Posts and author.Posts with the batch just saved; left there,
+            // attaching the tags and authors again would drag every earlier post back into the change
+            // tracker (and into the search indexing of every later save), making an import quadratic.
+            foreach (var tag in tags.Values) tag.Posts.Clear();
+            foreach (var author in authorsBySlug.Values) author.Posts.Clear();
             Db.Tags.AttachRange(tags.Values);
             Db.Authors.AttachRange(authorsBySlug.Values.Distinct());
             Db.SiteSettings.Attach(settings);

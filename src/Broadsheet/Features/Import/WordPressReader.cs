@@ -220,7 +220,7 @@ internal static partial class WordPressReader
             Status: status.Value,
             Title: title.Length > 0 ? title : "Untitled",
             WantedSlug: slug,
-            BodyHtml: AutoParagraphs(item.Element(Content + "encoded")?.Value ?? ""),
+            BodyHtml: item.Element(Content + "encoded")?.Value ?? "",
             PublishedAt: published,
             Excerpt: excerpt,
             Pinned: Wp(item, "is_sticky") == "1",
@@ -229,6 +229,7 @@ internal static partial class WordPressReader
             SourceUrl: link,
             OldPaths: oldPaths)
         {
+            Tidy = AutoParagraphs,
             Comments = comments,
             // WordPress answers /?p=ID for every post and /?page_id=ID for pages, whatever the permalink style.
             OldIdPaths = status == PostStatus.Draft || !long.TryParse(Wp(item, "post_id"), out var number) ? []
