@@ -7,7 +7,9 @@ using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Settings;
 using Broadsheet.Features.Tags;
+using Broadsheet.Features.Search;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace Broadsheet.Features.Import;
 
@@ -27,6 +29,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
     private PostWriter Writer => writer;
     private ContentRenderer Renderer => renderer;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
+    private TimeProvider Clock => clock;
 
     public async Task<ImportSummary> ImportAsync(ImportFormat format, Stream file, string fileName, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -46,7 +49,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         using var xml = ImportXml.Open(text);
         var records = format == ImportFormat.Blogger ? BloggerReader.Read(xml, fileName) : WordPressReader.Read(xml, fileName);
 
-        var run = new Run(this, await settingsCache.GetAsync(cancellationToken));
+        await using var run = new Run(this, await settingsCache.GetAsync(cancellationToken));
         var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         db.ChangeTracker.Clear();
@@ -126,7 +129,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
     }
 
     /// <summary>The state of one import: what the database already holds, in dictionaries, so no record costs a query.</summary>
-    private sealed class Run(Importer importer, Site initialSite)
+    private sealed class Run(Importer importer, Site initialSite) : IAsyncDisposable
     {
         private Site site = initialSite;
         private BroadsheetDb Db => importer.Db;
@@ -137,7 +140,10 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         private readonly Dictionary<string, Author> authorsByKey = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Author> authorsBySlug = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> redirects = new(StringComparer.Ordinal);
-        private readonly List<(Post Post, ImportedPost Source)> batch = [];
+        /// <summary>Posts written since the last save, to be put into the search index with it.</summary>
+        private readonly List<int> unindexed = [];
+        private ImportRows? postRows, bylineRows, postTagRows, redirectRows;
+        private IProperty postTagPost = null!;
         private readonly List<ImportedComment> laterComments = [];
         private readonly Dictionary<string, Comment> newComments = new(StringComparer.Ordinal);
         private readonly List<(string Child, string Parent)> replies = [];
@@ -166,6 +172,12 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             }
             foreach (var r in await Db.Redirects.AsNoTracking().Select(r => new { r.FromPath, r.ToPath }).ToListAsync(cancellationToken))
                 redirects[r.FromPath] = r.ToPath;
+            postRows = ImportRows.For<Post>(Db);
+            bylineRows = ImportRows.For<PostAuthor>(Db);
+            redirectRows = ImportRows.For<Redirect>(Db);
+            var postTags = Db.Model.FindEntityType(typeof(Post))!.FindSkipNavigation(nameof(Post.Tags))!;
+            postTagRows = ImportRows.For(Db, postTags.JoinEntityType);
+            postTagPost = postTags.ForeignKey.Properties[0];
         }
 
         public async Task AddAsync(ImportRecord record, Task<RenderedBody>? rendering, CancellationToken cancellationToken)
@@ -188,11 +200,11 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                     await AddPostAsync(p, rendering!, cancellationToken);
                     break;
                 case ImportedComment c:
-                    if (postIds.ContainsKey(c.PostSourceKey) || batch.Any(b => b.Source.SourceKey == c.PostSourceKey)) AddComment(c, null);
+                    if (postIds.ContainsKey(c.PostSourceKey)) AddComment(c);
                     else laterComments.Add(c);
                     break;
                 case ImportedRedirect r:
-                    AddRedirect(r.FromPath, r.ToPath);
+                    await AddRedirectAsync(r.FromPath, r.ToPath, cancellationToken);
                     break;
                 case ImportSkipped s:
                     Summary.Skipped.Add(new SkippedItem(s.What, s.Why));
@@ -209,7 +221,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             if (postIds.ContainsKey(source.SourceKey))
             {
                 Summary.AlreadyImported++;
-                foreach (var comment in source.Comments) AddComment(comment, null);
+                foreach (var comment in source.Comments) AddComment(comment);
                 return;
             }
             var post = new Post
@@ -226,34 +238,39 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                 SourceKey = source.SourceKey,
                 SourceUrl = source.SourceUrl is { Length: <= 2000 } url ? url : null,
             };
-            foreach (var name in source.Tags) if (TagFor(name) is { } tag && !post.Tags.Contains(tag)) post.Tags.Add(tag);
-            PostWriter.SetByline(post, [.. source.Authors.Select(AuthorFor).Distinct()]);
+            List<Tag> postTags = [.. source.Tags.Select(TagFor).OfType<Tag>().Distinct()];
+            List<Author> byline = [.. source.Authors.Select(AuthorFor).Distinct()];
+            // A tag or author new to the site is saved first, for its id (a few per import, not per post).
+            if (postTags.Any(t => t.Id == 0) || byline.Any(a => a.Id == 0)) await SaveAsync(cancellationToken);
             if (importer.Writer.Prepare(post, site, rendered)) Summary.Sanitised++;
             if (source.PublishedAt is null && source.Status == PostStatus.Draft) post.ArchiveMonth = null;
-            Db.Posts.Add(post);
-            batch.Add((post, source));
+            post.Id = await postRows!.InsertAsync(post, cancellationToken);
+            postIds[source.SourceKey] = post.Id;
+            for (var i = 0; i < byline.Count; i++)
+                await bylineRows!.InsertAsync(new PostAuthor { PostId = post.Id, AuthorId = byline[i].Id, Position = i }, cancellationToken);
+            foreach (var tag in postTags)
+                await postTagRows!.InsertAsync(p => p == postTagPost ? post.Id : tag.Id, cancellationToken);
+            unindexed.Add(post.Id);
             if (post.Kind == PostKind.Page) Summary.Pages++; else Summary.Posts++;
             if (post.Status == PostStatus.Draft) Summary.Drafts++;
             if (post.Permalink is { } permalink && post.Status != PostStatus.Draft)
             {
-                foreach (var old in source.OldPaths) AddRedirect(old, permalink);
-                foreach (var old in source.OldIdPaths) AddIdRedirect(old, permalink);
+                foreach (var old in source.OldPaths) await AddRedirectAsync(old, permalink, cancellationToken);
+                foreach (var old in source.OldIdPaths) await AddIdRedirectAsync(old, permalink, cancellationToken);
             }
-            foreach (var comment in source.Comments) AddComment(comment, post);
+            foreach (var comment in source.Comments) AddComment(comment);
             Written++;
-            if (batch.Count >= BatchSize) await SaveAsync(cancellationToken);
+            if (unindexed.Count >= BatchSize) await SaveAsync(cancellationToken);
         }
 
-        private void AddComment(ImportedComment source, Post? post)
+        private void AddComment(ImportedComment source)
         {
             if (commentKeys.Contains(source.SourceKey) || newComments.ContainsKey(source.SourceKey))
             {
                 if (!newComments.ContainsKey(source.SourceKey)) Summary.AlreadyImported++;
                 return;
             }
-            post ??= batch.FirstOrDefault(b => b.Source.SourceKey == source.PostSourceKey).Post;
-            var postId = post is null && postIds.TryGetValue(source.PostSourceKey, out var id) ? id : 0;
-            if (post is null && postId == 0)
+            if (!postIds.TryGetValue(source.PostSourceKey, out var postId))
             {
                 Summary.Skipped.Add(new SkippedItem($"comment by {source.AuthorName}", "its post is not in the file (or was skipped)"));
                 return;
@@ -262,7 +279,6 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             if (changed) Summary.Sanitised++;
             var comment = new Comment
             {
-                Post = post,
                 PostId = postId,
                 Status = CommentStatus.Approved,
                 AuthorName = Cut(source.AuthorName, 300),
@@ -279,21 +295,21 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             Written++;
         }
 
-        private void AddRedirect(string fromPath, string toPath)
+        private async Task AddRedirectAsync(string fromPath, string toPath, CancellationToken cancellationToken)
         {
             var from = RedirectPaths.Normalise(fromPath);
             if (from == "/" || from == toPath || from.Length > 1000 || redirects.ContainsKey(from)) return;
             redirects[from] = toPath;
-            Db.Redirects.Add(new Redirect { FromPath = from, ToPath = toPath, CreatedAt = importer.Now });
+            await redirectRows!.InsertAsync(new Redirect { FromPath = from, ToPath = toPath, CreatedAt = importer.Now }, cancellationToken);
             Summary.Redirects++;
         }
 
         /// <summary>A query-string address, kept as it is (see <see cref="WordPressIdRedirects"/>).</summary>
-        private void AddIdRedirect(string fromPathAndQuery, string toPath)
+        private async Task AddIdRedirectAsync(string fromPathAndQuery, string toPath, CancellationToken cancellationToken)
         {
             if (redirects.ContainsKey(fromPathAndQuery)) return;
             redirects[fromPathAndQuery] = toPath;
-            Db.Redirects.Add(new Redirect { FromPath = fromPathAndQuery, ToPath = toPath, CreatedAt = importer.Now });
+            await redirectRows!.InsertAsync(new Redirect { FromPath = fromPathAndQuery, ToPath = toPath, CreatedAt = importer.Now }, cancellationToken);
             Summary.Redirects++;
         }
 
@@ -341,28 +357,38 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             return author;
         }
 
-        /// <summary>Writes the batch and empties the change tracker, keeping tags and authors attached for the next batch.</summary>
+        /// <summary>
+        /// Saves what goes through EF (tags, authors, comments, settings), indexes the posts written since
+        /// the last save for search (posts are written as rows, so SaveChanges' search sync never sees
+        /// them), and empties the change tracker, keeping tags and authors attached for the next batch.
+        /// </summary>
         private async Task SaveAsync(CancellationToken cancellationToken)
         {
             Db.ChangeTracker.DetectChanges();
             await Db.SaveChangesAsync(cancellationToken);
-            foreach (var (post, source) in batch) postIds[source.SourceKey] = post.Id;
-            batch.Clear();
+            if (unindexed.Count > 0)
+            {
+                var search = SearchSources.All.OfType<PostSearchSource>().Single();
+                var documents = await search.LoadAsync(Db, unindexed, cancellationToken);
+                await SearchIndexBase.For(Db, importer.Clock).IndexAsync(documents, cancellationToken);
+                unindexed.Clear();
+            }
             Db.ChangeTracker.Clear();
-            // Navigation fix-up filled tag.Posts and author.Posts with the batch just saved; left there,
-            // attaching the tags and authors again would drag every earlier post back into the change
-            // tracker (and into the search indexing of every later save), making an import quadratic.
-            foreach (var tag in tags.Values) tag.Posts.Clear();
-            foreach (var author in authorsBySlug.Values) author.Posts.Clear();
             Db.Tags.AttachRange(tags.Values);
             Db.Authors.AttachRange(authorsBySlug.Values.Distinct());
             Db.SiteSettings.Attach(settings);
         }
 
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var rows in new[] { postRows, bylineRows, postTagRows, redirectRows })
+                if (rows is not null) await rows.DisposeAsync();
+        }
+
         public async Task FinishAsync(CancellationToken cancellationToken)
         {
             await SaveAsync(cancellationToken);
-            foreach (var comment in laterComments) AddComment(comment, null);
+            foreach (var comment in laterComments) AddComment(comment);
             await SaveAsync(cancellationToken);
             // Replies point at their parent comment once both have ids.
             foreach (var (child, parent) in replies)
