@@ -30,12 +30,19 @@ public sealed class IndexModel(BroadsheetDb db, ImportJobs jobs, IConfiguration 
 
     public static string Megabytes(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " MB";
 
-    public Task OnGetAsync(CancellationToken cancellationToken) => LoadAsync(cancellationToken);
+    public async Task OnGetAsync(bool tooLarge, CancellationToken cancellationToken)
+    {
+        if (tooLarge) Error = TooLargeMessage;
+        await LoadAsync(cancellationToken);
+    }
+
+    private string TooLargeMessage =>
+        $"The file is larger than the upload limit of {Megabytes(MaxUploadBytes)}. Import it from the command line (broadsheet import …), or raise Import:MaxUploadBytes.";
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
-        if (HttpContext.Items.ContainsKey(UploadLimitAttribute.TooLargeKey) || Upload is { Length: var length } && length > MaxUploadBytes)
-            return await RefuseAsync($"The file is larger than the upload limit of {Megabytes(MaxUploadBytes)}. Import it from the command line (broadsheet import …), or raise Import:MaxUploadBytes.", StatusCodes.Status413PayloadTooLarge, cancellationToken);
+        if (Upload is { Length: var length } && length > MaxUploadBytes)
+            return await RefuseAsync(TooLargeMessage, StatusCodes.Status413PayloadTooLarge, cancellationToken);
         if (Upload is null || Upload.Length == 0)
             return await RefuseAsync("Choose an export file to upload.", StatusCodes.Status400BadRequest, cancellationToken);
 
@@ -76,13 +83,12 @@ public sealed class IndexModel(BroadsheetDb db, ImportJobs jobs, IConfiguration 
     /// <summary>
     /// Raises the request-size limits to the configured upload limit for this page only, before
     /// anything (antiforgery included) reads the form. A body that announces more than the limit is
-    /// not read at all: the page answers 413 with a message instead of a reset connection.
+    /// not read at all: the browser is sent back to the page, which says so (a redirect changes
+    /// nothing, so it needs no antiforgery token, which is inside the unread body).
     /// </summary>
     [AttributeUsage(AttributeTargets.Class)]
     private sealed class UploadLimitAttribute : Attribute, IAuthorizationFilter, IOrderedFilter
     {
-        public const string TooLargeKey = "Broadsheet.Import.TooLarge";
-
         /// <summary>Before the antiforgery filter (1000), like ASP.NET's own RequestSizeLimit (900).</summary>
         public int Order => 900;
 
@@ -95,9 +101,7 @@ public sealed class IndexModel(BroadsheetDb db, ImportJobs jobs, IConfiguration 
             var bodyLimit = limit + 64 * 1024;
             if (http.Request.ContentLength > bodyLimit)
             {
-                http.Items[TooLargeKey] = true;
-                // The form is not read: the page is shown again with the message (see OnPostAsync).
-                http.Features.Set<IFormFeature>(new FormFeature(new FormCollection([])));
+                context.Result = new RedirectResult("/admin/import?tooLarge=true");
                 return;
             }
             if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = bodyLimit;
