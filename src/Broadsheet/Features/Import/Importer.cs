@@ -5,9 +5,9 @@ using Broadsheet.Data;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
+using Broadsheet.Features.Search;
 using Broadsheet.Features.Settings;
 using Broadsheet.Features.Tags;
-using Broadsheet.Features.Search;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
