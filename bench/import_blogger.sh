@@ -18,8 +18,15 @@ dotnet "$work/tool/Broadsheet.Bench.Import.dll" parse "$work/blog.xml"
 
 # The data folder is migrated first so the figure is the import itself, not the database's creation.
 "$work/app/broadsheet" --data "$work/data" export json "$work/empty.json" >/dev/null
+# Reference: what any verb costs before it does anything (runtime start, JIT, EF model, migration
+# check), measured here on the same, now migrated, empty data folder.
+start=$(date +%s.%N)
+"$work/app/broadsheet" --data "$work/data" export json "$work/empty.json" >/dev/null
+end=$(date +%s.%N)
+echo "reference_cli_start_s $(echo "$end - $start" | bc -l | xargs printf '%.2f') s"
 start=$(date +%s.%N)
 "$work/app/broadsheet" --data "$work/data" import blogger "$work/blog.xml" > "$work/summary.txt"
 end=$(date +%s.%N)
 grep -E '^(posts|redirects|tags)' "$work/summary.txt" >&2
 echo "import_blogger_10k_s $(echo "$end - $start" | bc -l | xargs printf '%.2f') s"
+echo "machine_load_1m $(cut -d' ' -f1 /proc/loadavg) load"

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Broadsheet.Data;
+using Broadsheet.Features.Import;
 using Broadsheet.Features.Posts;
 
 namespace Broadsheet.Cli;
@@ -106,6 +107,46 @@ public static class CommandLine
         }
         await app.RunAsync();
         return 0;
+    }
+
+    /// <summary>
+    /// The body of most verbs: builds the application's services (migrating the database), runs
+    /// <paramref name="work"/> in a scope, disposes both; returns the work's exit code.
+    /// </summary>
+    public static async Task<int> InScopeAsync(ParseResult parsed, Func<IServiceProvider, Task<int>> work, CancellationToken cancellationToken)
+    {
+        await using var app = await ServicesAsync(parsed, cancellationToken);
+        await using var scope = app.Services.CreateAsyncScope();
+        return await work(scope.ServiceProvider);
+    }
+
+    /// <summary>
+    /// The action of a verb that imports a file (<c>import blogger|wordpress|json</c>): a missing file
+    /// is an error before anything starts; the import runs in a scope of the app's services; its
+    /// summary goes to stdout; an <see cref="ImportFailedException"/> becomes
+    /// "<paramref name="failure"/> + the reason" on stderr and exit code 1 (nothing was written).
+    /// </summary>
+    public static async Task<int> ImportFileAsync(ParseResult parsed, FileInfo file, string failure, Func<IServiceProvider, Stream, Task<ImportSummary>> import, CancellationToken cancellationToken)
+    {
+        if (!file.Exists)
+        {
+            await Console.Error.WriteLineAsync($"{file.FullName}: no such file");
+            return 1;
+        }
+        try
+        {
+            return await InScopeAsync(parsed, async services =>
+            {
+                await using var stream = new FileStream(file.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.SequentialScan);
+                Console.Out.Write((await import(services, stream)).ToString());
+                return 0;
+            }, cancellationToken);
+        }
+        catch (ImportFailedException e)
+        {
+            await Console.Error.WriteLineAsync($"{failure} {e.Message}");
+            return 1;
+        }
     }
 
     /// <summary>

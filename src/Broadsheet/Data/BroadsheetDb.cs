@@ -1,5 +1,6 @@
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Authors;
+using Broadsheet.Features.Import;
 using Broadsheet.Features.Media;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
@@ -32,6 +33,7 @@ public class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKeyContext
     public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
     public DbSet<ContentState> ContentState => Set<ContentState>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
 
     /// <summary>Which database engine this context talks to; the one place that may branch on it is search.</summary>
     public virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;

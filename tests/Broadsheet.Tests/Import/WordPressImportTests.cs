@@ -125,6 +125,38 @@ public abstract class WordPressImportTests(TestProvider provider)
         Assert.Contains("Our own name", (await client.GetDocumentAsync("/")).Title);
         await app.Visitor().AssertRedirectsAsync("/?p=11", "/2014/03/march-for-peace-2");
     }
+
+    /// <summary>The sample export as if it came from a blog at this address (host, port, folder).</summary>
+    private static string ExportFrom(string address) => Samples.WordPress.Replace("https://coalition.example.org", address, StringComparison.Ordinal);
+
+    [Fact]
+    public async Task Two_blogs_on_one_host_keep_their_own_posts_and_each_re_import_changes_nothing()
+    {
+        await using var app = App();
+        var first = await app.ImportAsync(ImportFormat.WordPress, ExportFrom("https://example.org/siteA"));
+        // The same post ids, on the same host, in another folder: another blog, not a re-import.
+        var second = await app.ImportAsync(ImportFormat.WordPress, ExportFrom("https://example.org/siteB"));
+        Assert.True(first.Posts > 0);
+        Assert.Equal((first.Posts, first.Pages, first.Comments, 0), (second.Posts, second.Pages, second.Comments, second.AlreadyImported));
+
+        var backup = await app.BackupAsync();
+        var again = await app.ImportAsync(ImportFormat.WordPress, ExportFrom("https://example.org/siteA"));
+        // An export taken after the blog moved from http to https is the same blog.
+        var moved = await app.ImportAsync(ImportFormat.WordPress, ExportFrom("http://example.org/siteB/"));
+        Assert.Equal((0, 0, 0), (again.Posts, again.Pages, again.Comments));
+        Assert.Equal((0, 0, 0), (moved.Posts, moved.Pages, moved.Comments));
+        Assert.True(again.AlreadyImported > 0 && moved.AlreadyImported > 0);
+        Assert.Equal(backup, await app.BackupAsync());
+    }
+
+    [Fact]
+    public async Task Blogs_on_two_ports_of_one_host_are_two_blogs()
+    {
+        await using var app = App();
+        var first = await app.ImportAsync(ImportFormat.WordPress, ExportFrom("https://example.org"));
+        var second = await app.ImportAsync(ImportFormat.WordPress, ExportFrom("https://example.org:8443"));
+        Assert.Equal((first.Posts, 0), (second.Posts, second.AlreadyImported));
+    }
 }
 
 public sealed class SqliteWordPressImportTests() : WordPressImportTests(TestProvider.Sqlite);

@@ -41,18 +41,19 @@ public static class UserCommand
             var generated = password is null;
             password ??= AccountService.GeneratePassword();
 
-            await using var app = await CommandLine.ServicesAsync(parseResult, ct);
-            await using var scope = app.Services.CreateAsyncScope();
-            var accounts = scope.ServiceProvider.GetRequiredService<AccountService>();
-            var (user, errors) = await accounts.CreateAsync(parseResult.GetValue(email)!, parseResult.GetValue(name) ?? "", roleName, password);
-            if (user is null)
+            return await CommandLine.InScopeAsync(parseResult, async services =>
             {
-                foreach (var error in errors) await Console.Error.WriteLineAsync(error);
-                return 1;
-            }
-            Console.WriteLine($"Created {roleName} {user.Email}.");
-            if (generated) Console.WriteLine($"Password (shown once): {password}");
-            return 0;
+                var accounts = services.GetRequiredService<AccountService>();
+                var (user, errors) = await accounts.CreateAsync(parseResult.GetValue(email)!, parseResult.GetValue(name) ?? "", roleName, password);
+                if (user is null)
+                {
+                    foreach (var error in errors) await Console.Error.WriteLineAsync(error);
+                    return 1;
+                }
+                Console.WriteLine($"Created {roleName} {user.Email}.");
+                if (generated) Console.WriteLine($"Password (shown once): {password}");
+                return 0;
+            }, ct);
         });
         return new Command("user", "Manage admin accounts") { add };
     }

@@ -14,7 +14,9 @@ namespace Broadsheet.Features.Import;
 /// </summary>
 internal static class BloggerHtml
 {
-    private static readonly HtmlParser Parser = new();
+    /// <summary>One parser per thread: posts are tidied in parallel.</summary>
+    [ThreadStatic]
+    private static HtmlParser? parser;
 
     private static readonly HashSet<string> Blocks = new(StringComparer.OrdinalIgnoreCase)
     {
@@ -27,7 +29,7 @@ internal static class BloggerHtml
     {
         if (string.IsNullOrWhiteSpace(html)) return "";
         // Plain text with no markup at all: keep it as one paragraph per blank-line block.
-        using var document = Parser.ParseDocument("<!DOCTYPE html><html><body>" + html + "</body></html>");
+        using var document = (parser ??= new HtmlParser()).ParseDocument("<!DOCTYPE html><html><body>" + html + "</body></html>");
         var body = document.Body!;
         foreach (var more in body.QuerySelectorAll("a[name='more' i]").ToList())
             ReplaceMore(more);

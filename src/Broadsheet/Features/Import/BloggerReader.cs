@@ -161,14 +161,17 @@ internal static class BloggerReader
             Status: status.Value,
             Title: entryTitle.Length > 0 ? entryTitle : "Untitled",
             WantedSlug: SlugFromPath(oldPath),
-            BodyHtml: BloggerHtml.Clean(content),
+            BodyHtml: content,
             PublishedAt: published,
             Excerpt: null,
             Pinned: false,
             Tags: tags,
             Authors: authors,
             SourceUrl: url ?? oldPath,
-            OldPaths: status == PostStatus.Draft || oldPath is null ? [] : [oldPath]);
+            OldPaths: status == PostStatus.Draft || oldPath is null ? [] : [oldPath])
+        {
+            Tidy = BloggerHtml.Clean,
+        };
     }
 
     private static string? KindOf(XElement entry)

@@ -25,30 +25,12 @@ internal static class ImportCommands
     {
         var file = new Argument<FileInfo>("FILE") { Description = "The export file" };
         var command = new Command(name, description) { file };
-        command.SetAction(async (parseResult, cancellationToken) =>
+        command.SetAction((parseResult, cancellationToken) =>
         {
             var path = parseResult.GetRequiredValue(file);
-            if (!path.Exists)
-            {
-                await Console.Error.WriteLineAsync($"{path.FullName}: no such file");
-                return 1;
-            }
-            try
-            {
-                await using var app = await CommandLine.ServicesAsync(parseResult, cancellationToken);
-                await using var scope = app.Services.CreateAsyncScope();
-                var importer = scope.ServiceProvider.GetRequiredService<Importer>();
-                await using var stream = new FileStream(path.FullName, FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.SequentialScan);
-                var summary = await WithProgressAsync($"Importing {path.Name}", progress =>
-                    importer.ImportAsync(format, stream, path.Name, progress, cancellationToken));
-                Console.Out.Write(summary.ToString());
-                return 0;
-            }
-            catch (ImportFailedException e)
-            {
-                await Console.Error.WriteLineAsync($"Import failed, nothing was imported. {e.Message}");
-                return 1;
-            }
+            return CommandLine.ImportFileAsync(parseResult, path, "Import failed, nothing was imported.", (services, stream) =>
+                WithProgressAsync($"Importing {path.Name}", progress =>
+                    services.GetRequiredService<Importer>().ImportAsync(format, stream, path.Name, progress, cancellationToken)), cancellationToken);
         });
         return command;
     }

@@ -33,6 +33,13 @@ internal sealed record ImportedPost(
     /// <summary>Old query-string addresses (WordPress's <c>/?p=123</c>) that answer with this post.</summary>
     public IReadOnlyList<string> OldIdPaths { get; init; } = [];
 
+    /// <summary>
+    /// Tidies the source's markup into what is stored as <see cref="Post.Body"/> (Blogger's divs and
+    /// breaks, WordPress's bare lines into paragraphs); the importer runs it off the reading thread,
+    /// in parallel with other posts, just before sanitising.
+    /// </summary>
+    public Func<string, string>? Tidy { get; init; }
+
     /// <summary>Comments read together with the post (WordPress nests them in the item).</summary>
     public IReadOnlyList<ImportedComment> Comments { get; init; } = [];
 }

@@ -9,6 +9,9 @@ public static class ImportServices
     {
         services.AddScoped<Importer>();
         services.AddScoped<JsonBackup>();
+        // Admin uploads run in the background on whichever node claims them.
+        services.AddSingleton<ImportJobs>();
+        services.AddHostedService(sp => sp.GetRequiredService<ImportJobs>());
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace Broadsheet.Features.Import;
 
@@ -31,7 +32,9 @@ public sealed class ImportSummary
     public int Sanitised { get; set; }
     /// <summary>Items already imported by an earlier run (matched by their source id) and left as they are.</summary>
     public int AlreadyImported { get; set; }
+    [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)]
     public List<SkippedItem> Skipped { get; } = [];
+    [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)]
     public List<string> Notes { get; } = [];
 
     public override string ToString()

@@ -1,10 +1,15 @@
+using System.Text;
+using System.Threading.Channels;
+using System.Xml;
 using Broadsheet.Data;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
+using Broadsheet.Features.Search;
 using Broadsheet.Features.Settings;
 using Broadsheet.Features.Tags;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace Broadsheet.Features.Import;
 
@@ -24,6 +29,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
     private PostWriter Writer => writer;
     private ContentRenderer Renderer => renderer;
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
+    private TimeProvider Clock => clock;
 
     public async Task<ImportSummary> ImportAsync(ImportFormat format, Stream file, string fileName, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -43,14 +49,55 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         using var xml = ImportXml.Open(text);
         var records = format == ImportFormat.Blogger ? BloggerReader.Read(xml, fileName) : WordPressReader.Read(xml, fileName);
 
-        var run = new Run(this, await settingsCache.GetAsync(cancellationToken));
+        await using var run = new Run(this, await settingsCache.GetAsync(cancellationToken));
         var autoDetect = db.ChangeTracker.AutoDetectChangesEnabled;
         db.ChangeTracker.AutoDetectChangesEnabled = false;
         db.ChangeTracker.Clear();
+        // A pipeline: the file is read on one thread, each post's HTML is tidied and sanitised on the
+        // thread pool (in parallel, a bounded number ahead), and the records are written here, in file
+        // order, in the one transaction.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var channel = Channel.CreateBounded<Pending>(new BoundedChannelOptions(ReadAhead) { SingleReader = true, SingleWriter = true });
+        var reading = Task.Run(() => ReadAsync(records, channel.Writer, fileName, text, xml, stop.Token), stop.Token);
         try
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
             await run.LoadAsync(cancellationToken);
+            await foreach (var (record, rendering) in channel.Reader.ReadAllAsync(cancellationToken))
+            {
+                await run.AddAsync(record, rendering, cancellationToken);
+                if (run.Written % 50 == 0) progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
+            }
+            // A bad file (malformed, truncated, not UTF-8) surfaces here, before anything is committed.
+            await reading;
+            await run.FinishAsync(cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        finally
+        {
+            // If writing failed, stop the reader before the file and the XML reader are disposed.
+            await stop.CancelAsync();
+            await Task.WhenAny(reading);
+            db.ChangeTracker.Clear();
+            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+        }
+        progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
+        await changes.PublishedAsync(db, cancellationToken);
+        return run.Summary;
+    }
+
+    /// <summary>How many records may be read (and their posts rendered) ahead of the one being written.</summary>
+    private const int ReadAhead = 64;
+
+    /// <summary>A record read from the file and, for a post, its HTML being tidied and sanitised.</summary>
+    private readonly record struct Pending(ImportRecord Record, Task<RenderedBody>? Rendering);
+
+    private readonly record struct RenderedBody(string Body, ContentRenderer.Rendered Rendered);
+
+    private async Task ReadAsync(IEnumerable<ImportRecord> records, ChannelWriter<Pending> writer, string fileName, ImportText text, XmlReader xml, CancellationToken cancellationToken)
+    {
+        try
+        {
             using var enumerator = records.GetEnumerator();
             while (true)
             {
@@ -60,28 +107,29 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                     if (!enumerator.MoveNext()) break;
                     record = enumerator.Current;
                 }
-                catch (Exception e) when (e is System.Xml.XmlException or System.Text.DecoderFallbackException or ImportFailedException)
+                catch (Exception e) when (e is XmlException or DecoderFallbackException or ImportFailedException)
                 {
                     throw ImportXml.Fail(fileName, e, text, xml);
                 }
-                await run.AddAsync(record, cancellationToken);
-                if (run.Written % 50 == 0) progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
+                var rendering = record is ImportedPost post ? Task.Run(() => Render(post), cancellationToken) : null;
+                await writer.WriteAsync(new Pending(record, rendering), cancellationToken);
             }
-            await run.FinishAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
         }
         finally
         {
-            db.ChangeTracker.Clear();
-            db.ChangeTracker.AutoDetectChangesEnabled = autoDetect;
+            // The writing loop ends either way; a failure is rethrown where this task is awaited.
+            writer.TryComplete();
         }
-        progress?.Report(new ImportProgress(text.BytesRead, total, run.Written));
-        await changes.PublishedAsync(db, cancellationToken);
-        return run.Summary;
+    }
+
+    private RenderedBody Render(ImportedPost post)
+    {
+        var body = post.Tidy is { } tidy ? tidy(post.BodyHtml) : post.BodyHtml;
+        return new RenderedBody(body, renderer.Render(body, BodyFormat.Html));
     }
 
     /// <summary>The state of one import: what the database already holds, in dictionaries, so no record costs a query.</summary>
-    private sealed class Run(Importer importer, Site initialSite)
+    private sealed class Run(Importer importer, Site initialSite) : IAsyncDisposable
     {
         private Site site = initialSite;
         private BroadsheetDb Db => importer.Db;
@@ -92,7 +140,10 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         private readonly Dictionary<string, Author> authorsByKey = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Author> authorsBySlug = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> redirects = new(StringComparer.Ordinal);
-        private readonly List<(Post Post, ImportedPost Source)> batch = [];
+        /// <summary>Posts written since the last save, to be put into the search index with it.</summary>
+        private readonly List<int> unindexed = [];
+        private ImportRows? postRows, bylineRows, postTagRows, redirectRows;
+        private IProperty postTagPost = null!;
         private readonly List<ImportedComment> laterComments = [];
         private readonly Dictionary<string, Comment> newComments = new(StringComparer.Ordinal);
         private readonly List<(string Child, string Parent)> replies = [];
@@ -121,9 +172,15 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             }
             foreach (var r in await Db.Redirects.AsNoTracking().Select(r => new { r.FromPath, r.ToPath }).ToListAsync(cancellationToken))
                 redirects[r.FromPath] = r.ToPath;
+            postRows = ImportRows.For<Post>(Db);
+            bylineRows = ImportRows.For<PostAuthor>(Db);
+            redirectRows = ImportRows.For<Redirect>(Db);
+            var postTags = Db.Model.FindEntityType(typeof(Post))!.FindSkipNavigation(nameof(Post.Tags))!;
+            postTagRows = ImportRows.For(Db, postTags.JoinEntityType);
+            postTagPost = postTags.ForeignKey.Properties[0];
         }
 
-        public async Task AddAsync(ImportRecord record, CancellationToken cancellationToken)
+        public async Task AddAsync(ImportRecord record, Task<RenderedBody>? rendering, CancellationToken cancellationToken)
         {
             switch (record)
             {
@@ -140,14 +197,14 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                     }
                     break;
                 case ImportedPost p:
-                    await AddPostAsync(p, cancellationToken);
+                    await AddPostAsync(p, rendering!, cancellationToken);
                     break;
                 case ImportedComment c:
-                    if (postIds.ContainsKey(c.PostSourceKey) || batch.Any(b => b.Source.SourceKey == c.PostSourceKey)) AddComment(c, null);
+                    if (postIds.ContainsKey(c.PostSourceKey)) AddComment(c);
                     else laterComments.Add(c);
                     break;
                 case ImportedRedirect r:
-                    AddRedirect(r.FromPath, r.ToPath);
+                    await AddRedirectAsync(r.FromPath, r.ToPath, cancellationToken);
                     break;
                 case ImportSkipped s:
                     Summary.Skipped.Add(new SkippedItem(s.What, s.Why));
@@ -158,12 +215,13 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             }
         }
 
-        private async Task AddPostAsync(ImportedPost source, CancellationToken cancellationToken)
+        private async Task AddPostAsync(ImportedPost source, Task<RenderedBody> rendering, CancellationToken cancellationToken)
         {
+            var (body, rendered) = await rendering;
             if (postIds.ContainsKey(source.SourceKey))
             {
                 Summary.AlreadyImported++;
-                foreach (var comment in source.Comments) AddComment(comment, null);
+                foreach (var comment in source.Comments) AddComment(comment);
                 return;
             }
             var post = new Post
@@ -172,7 +230,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                 Status = source.Status,
                 Title = Cut(source.Title, 500),
                 Slug = UniqueSlug(source.Kind, source.WantedSlug ?? source.Title),
-                Body = source.BodyHtml,
+                Body = body,
                 BodyFormat = BodyFormat.Html,
                 Excerpt = source.Excerpt is null ? null : Cut(source.Excerpt, 2000),
                 Pinned = source.Pinned,
@@ -180,34 +238,39 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                 SourceKey = source.SourceKey,
                 SourceUrl = source.SourceUrl is { Length: <= 2000 } url ? url : null,
             };
-            foreach (var name in source.Tags) if (TagFor(name) is { } tag && !post.Tags.Contains(tag)) post.Tags.Add(tag);
-            PostWriter.SetByline(post, [.. source.Authors.Select(AuthorFor).Distinct()]);
-            if (importer.Writer.Prepare(post, site)) Summary.Sanitised++;
+            List<Tag> postTags = [.. source.Tags.Select(TagFor).OfType<Tag>().Distinct()];
+            List<Author> byline = [.. source.Authors.Select(AuthorFor).Distinct()];
+            // A tag or author new to the site is saved first, for its id (a few per import, not per post).
+            if (postTags.Any(t => t.Id == 0) || byline.Any(a => a.Id == 0)) await SaveAsync(cancellationToken);
+            if (importer.Writer.Prepare(post, site, rendered)) Summary.Sanitised++;
             if (source.PublishedAt is null && source.Status == PostStatus.Draft) post.ArchiveMonth = null;
-            Db.Posts.Add(post);
-            batch.Add((post, source));
+            post.Id = await postRows!.InsertAsync(post, cancellationToken);
+            postIds[source.SourceKey] = post.Id;
+            for (var i = 0; i < byline.Count; i++)
+                await bylineRows!.InsertAsync(new PostAuthor { PostId = post.Id, AuthorId = byline[i].Id, Position = i }, cancellationToken);
+            foreach (var tag in postTags)
+                await postTagRows!.InsertAsync(p => p == postTagPost ? post.Id : tag.Id, cancellationToken);
+            unindexed.Add(post.Id);
             if (post.Kind == PostKind.Page) Summary.Pages++; else Summary.Posts++;
             if (post.Status == PostStatus.Draft) Summary.Drafts++;
             if (post.Permalink is { } permalink && post.Status != PostStatus.Draft)
             {
-                foreach (var old in source.OldPaths) AddRedirect(old, permalink);
-                foreach (var old in source.OldIdPaths) AddIdRedirect(old, permalink);
+                foreach (var old in source.OldPaths) await AddRedirectAsync(old, permalink, cancellationToken);
+                foreach (var old in source.OldIdPaths) await AddIdRedirectAsync(old, permalink, cancellationToken);
             }
-            foreach (var comment in source.Comments) AddComment(comment, post);
+            foreach (var comment in source.Comments) AddComment(comment);
             Written++;
-            if (batch.Count >= BatchSize) await SaveAsync(cancellationToken);
+            if (unindexed.Count >= BatchSize) await SaveAsync(cancellationToken);
         }
 
-        private void AddComment(ImportedComment source, Post? post)
+        private void AddComment(ImportedComment source)
         {
             if (commentKeys.Contains(source.SourceKey) || newComments.ContainsKey(source.SourceKey))
             {
                 if (!newComments.ContainsKey(source.SourceKey)) Summary.AlreadyImported++;
                 return;
             }
-            post ??= batch.FirstOrDefault(b => b.Source.SourceKey == source.PostSourceKey).Post;
-            var postId = post is null && postIds.TryGetValue(source.PostSourceKey, out var id) ? id : 0;
-            if (post is null && postId == 0)
+            if (!postIds.TryGetValue(source.PostSourceKey, out var postId))
             {
                 Summary.Skipped.Add(new SkippedItem($"comment by {source.AuthorName}", "its post is not in the file (or was skipped)"));
                 return;
@@ -216,7 +279,6 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             if (changed) Summary.Sanitised++;
             var comment = new Comment
             {
-                Post = post,
                 PostId = postId,
                 Status = CommentStatus.Approved,
                 AuthorName = Cut(source.AuthorName, 300),
@@ -233,21 +295,21 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             Written++;
         }
 
-        private void AddRedirect(string fromPath, string toPath)
+        private async Task AddRedirectAsync(string fromPath, string toPath, CancellationToken cancellationToken)
         {
             var from = RedirectPaths.Normalise(fromPath);
             if (from == "/" || from == toPath || from.Length > 1000 || redirects.ContainsKey(from)) return;
             redirects[from] = toPath;
-            Db.Redirects.Add(new Redirect { FromPath = from, ToPath = toPath, CreatedAt = importer.Now });
+            await redirectRows!.InsertAsync(new Redirect { FromPath = from, ToPath = toPath, CreatedAt = importer.Now }, cancellationToken);
             Summary.Redirects++;
         }
 
         /// <summary>A query-string address, kept as it is (see <see cref="WordPressIdRedirects"/>).</summary>
-        private void AddIdRedirect(string fromPathAndQuery, string toPath)
+        private async Task AddIdRedirectAsync(string fromPathAndQuery, string toPath, CancellationToken cancellationToken)
         {
             if (redirects.ContainsKey(fromPathAndQuery)) return;
             redirects[fromPathAndQuery] = toPath;
-            Db.Redirects.Add(new Redirect { FromPath = fromPathAndQuery, ToPath = toPath, CreatedAt = importer.Now });
+            await redirectRows!.InsertAsync(new Redirect { FromPath = fromPathAndQuery, ToPath = toPath, CreatedAt = importer.Now }, cancellationToken);
             Summary.Redirects++;
         }
 
@@ -295,23 +357,38 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             return author;
         }
 
-        /// <summary>Writes the batch and empties the change tracker, keeping tags and authors attached for the next batch.</summary>
+        /// <summary>
+        /// Saves what goes through EF (tags, authors, comments, settings), indexes the posts written since
+        /// the last save for search (posts are written as rows, so SaveChanges' search sync never sees
+        /// them), and empties the change tracker, keeping tags and authors attached for the next batch.
+        /// </summary>
         private async Task SaveAsync(CancellationToken cancellationToken)
         {
             Db.ChangeTracker.DetectChanges();
             await Db.SaveChangesAsync(cancellationToken);
-            foreach (var (post, source) in batch) postIds[source.SourceKey] = post.Id;
-            batch.Clear();
+            if (unindexed.Count > 0)
+            {
+                var search = SearchSources.All.OfType<PostSearchSource>().Single();
+                var documents = await search.LoadAsync(Db, unindexed, cancellationToken);
+                await SearchIndexBase.For(Db, importer.Clock).IndexAsync(documents, cancellationToken);
+                unindexed.Clear();
+            }
             Db.ChangeTracker.Clear();
             Db.Tags.AttachRange(tags.Values);
             Db.Authors.AttachRange(authorsBySlug.Values.Distinct());
             Db.SiteSettings.Attach(settings);
         }
 
+        public async ValueTask DisposeAsync()
+        {
+            foreach (var rows in new[] { postRows, bylineRows, postTagRows, redirectRows })
+                if (rows is not null) await rows.DisposeAsync();
+        }
+
         public async Task FinishAsync(CancellationToken cancellationToken)
         {
             await SaveAsync(cancellationToken);
-            foreach (var comment in laterComments) AddComment(comment, null);
+            foreach (var comment in laterComments) AddComment(comment);
             await SaveAsync(cancellationToken);
             // Replies point at their parent comment once both have ids.
             foreach (var (child, parent) in replies)

@@ -11,7 +11,7 @@ namespace Broadsheet.Features.Import;
 /// Reads a WordPress eXtended RSS (WXR) export, versions 1.0 to 1.2, one <c>&lt;item&gt;</c> at a
 /// time. The <c>wp</c> namespace is matched on any of <c>http(s)://wordpress.org/export/1.x/</c>,
 /// as files in the wild use them all. A file without a <c>wp:wxr_version</c> is refused, as
-/// WordPress's own importer refuses it. Source keys are <c>wordpress:HOST:POST_ID</c>.
+/// WordPress's own importer refuses it. Source keys are <c>wordpress:SITE:POST_ID</c>, SITE being the blog's host and path.
 /// </summary>
 internal static partial class WordPressReader
 {
@@ -220,7 +220,7 @@ internal static partial class WordPressReader
             Status: status.Value,
             Title: title.Length > 0 ? title : "Untitled",
             WantedSlug: slug,
-            BodyHtml: AutoParagraphs(item.Element(Content + "encoded")?.Value ?? ""),
+            BodyHtml: item.Element(Content + "encoded")?.Value ?? "",
             PublishedAt: published,
             Excerpt: excerpt,
             Pinned: Wp(item, "is_sticky") == "1",
@@ -229,6 +229,7 @@ internal static partial class WordPressReader
             SourceUrl: link,
             OldPaths: oldPaths)
         {
+            Tidy = AutoParagraphs,
             Comments = comments,
             // WordPress answers /?p=ID for every post and /?page_id=ID for pages, whatever the permalink style.
             OldIdPaths = status == PostStatus.Draft || !long.TryParse(Wp(item, "post_id"), out var number) ? []
@@ -280,8 +281,16 @@ internal static partial class WordPressReader
             ? at.UtcDateTime
             : null;
 
+    /// <summary>
+    /// The site part of source keys: host, a port other than the scheme's own, and path
+    /// ("example.org/siteA"), so two sites on one host (a multisite network, or blogs in folders)
+    /// never share keys. The scheme is left out, so re-exporting after a move to https matches the
+    /// same posts; and keys written before ports were added (none had one) stay the same.
+    /// </summary>
     private static string? HostOf(string url) =>
-        Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) ? uri.Host + (uri.AbsolutePath.TrimEnd('/') is { Length: > 0 } p ? p : "") : null;
+        Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri)
+            ? uri.Host + (uri.IsDefaultPort ? "" : ":" + uri.Port.ToString(CultureInfo.InvariantCulture)) + (uri.AbsolutePath.TrimEnd('/') is { Length: > 0 } p ? p : "")
+            : null;
 
     /// <summary>The path of an item's link, relative or absolute; "/" (a ?p=ID link) has no path to keep.</summary>
     private static string? PathOf(string? link)

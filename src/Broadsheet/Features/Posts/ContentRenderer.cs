@@ -33,32 +33,20 @@ public sealed class ContentRenderer
         return new Rendered(bodyHtml, summaryHtml, bodyChanged);
     }
 
-    /// <summary>Sanitises HTML from outside (imports, comments). <c>Changed</c> says whether anything was removed.</summary>
+    /// <summary>
+    /// Sanitises HTML from outside (imports, comments). <c>Changed</c> says whether anything was removed.
+    /// Safe to call from several threads at once (importers sanitise posts in parallel): the sanitiser's
+    /// Sanitize is thread-safe, and its removal events, which run on the calling thread, set a per-thread flag.
+    /// </summary>
     public (string Html, bool Changed) SanitiseHtml(string html)
     {
-        var changed = false;
-        void OnRemove(object? sender, EventArgs e) => changed = true;
-        lock (sanitizer)
-        {
-            sanitizer.RemovingTag += OnRemove;
-            sanitizer.RemovingAttribute += OnRemove;
-            sanitizer.RemovingStyle += OnRemove;
-            sanitizer.RemovingAtRule += OnRemove;
-            sanitizer.RemovingCssClass += OnRemove;
-            try
-            {
-                return (sanitizer.Sanitize(html).Trim(), changed);
-            }
-            finally
-            {
-                sanitizer.RemovingTag -= OnRemove;
-                sanitizer.RemovingAttribute -= OnRemove;
-                sanitizer.RemovingStyle -= OnRemove;
-                sanitizer.RemovingAtRule -= OnRemove;
-                sanitizer.RemovingCssClass -= OnRemove;
-            }
-        }
+        removedSomething = false;
+        var clean = sanitizer.Sanitize(html).Trim();
+        return (clean, removedSomething);
     }
+
+    [ThreadStatic]
+    private static bool removedSomething;
 
     private (string Html, bool Changed) RenderFragment(string source, BodyFormat format) =>
         format == BodyFormat.Markdown
@@ -90,6 +78,11 @@ public sealed class ContentRenderer
         // Forms in a post could pass for the site's own and send readers' words (or passwords) elsewhere.
         options.AllowedTags.ExceptWith(["form", "input", "button", "textarea", "select", "option", "optgroup", "datalist", "output", "keygen"]);
         var sanitizer = new HtmlSanitizer(options);
+        sanitizer.RemovingTag += (_, _) => removedSomething = true;
+        sanitizer.RemovingAttribute += (_, _) => removedSomething = true;
+        sanitizer.RemovingStyle += (_, _) => removedSomething = true;
+        sanitizer.RemovingAtRule += (_, _) => removedSomething = true;
+        sanitizer.RemovingCssClass += (_, _) => removedSomething = true;
         sanitizer.PostProcessNode += (_, e) =>
         {
             // Embedded video is the one iframe campaign posts need; anything else is dropped.

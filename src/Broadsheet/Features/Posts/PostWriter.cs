@@ -14,9 +14,14 @@ namespace Broadsheet.Features.Posts;
 public sealed class PostWriter(ContentRenderer renderer, TimeProvider clock)
 {
     /// <summary>Renders the body and stamps times; returns whether sanitising removed anything.</summary>
-    public bool Prepare(Post post, Settings.Site site)
+    public bool Prepare(Post post, Settings.Site site) => Prepare(post, site, renderer.Render(post.Body, post.BodyFormat));
+
+    /// <summary>
+    /// As <see cref="Prepare(Post, Settings.Site)"/>, with the body already rendered by
+    /// <see cref="ContentRenderer.Render"/> from <see cref="Post.Body"/> (importers render many posts in parallel).
+    /// </summary>
+    public bool Prepare(Post post, Settings.Site site, ContentRenderer.Rendered rendered)
     {
-        var rendered = renderer.Render(post.Body, post.BodyFormat);
         post.BodyHtml = rendered.BodyHtml;
         post.SummaryHtml = rendered.SummaryHtml;
         var now = clock.GetUtcNow().UtcDateTime;

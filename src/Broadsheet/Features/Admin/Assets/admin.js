@@ -38,3 +38,21 @@
     }, 20000);
   }
 })();
+
+// Import upload: say at once when the chosen file is over the upload limit, rather than after sending it.
+(function () {
+  "use strict";
+  var form = document.querySelector("form[data-upload-limit]");
+  if (!form) return;
+  var limit = Number(form.getAttribute("data-upload-limit"));
+  var input = form.querySelector("input[type=file]");
+  var message = document.getElementById("upload-too-large");
+  if (!input || !message || !limit) return;
+  var check = function () {
+    var tooLarge = input.files && input.files.length > 0 && input.files[0].size > limit;
+    message.hidden = !tooLarge;
+    input.setCustomValidity(tooLarge ? message.textContent : "");
+  };
+  input.addEventListener("change", check);
+  form.addEventListener("submit", function (e) { check(); if (!message.hidden) e.preventDefault(); });
+})();

@@ -1,0 +1,111 @@
+using Broadsheet.Data;
+using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Import;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.EntityFrameworkCore;
+
+namespace Broadsheet.Features.Admin.Import;
+
+/// <summary>
+/// Upload a Blogger or WordPress export, or a Broadsheet JSON backup (Administrators and the Owner).
+/// The file is stored with a queued job and imported in the background (<see cref="ImportJobs"/>);
+/// the browser is sent to the job's page, which shows progress and then the summary.
+/// </summary>
+[Authorize(Policy = Policies.Administer)]
+[UploadLimit]
+public sealed class IndexModel(BroadsheetDb db, ImportJobs jobs, IConfiguration configuration) : AdminPageModel
+{
+    public long MaxUploadBytes => MaxUpload(configuration);
+
+    [BindProperty] public string Format { get; set; } = "detect";
+    [BindProperty] public IFormFile? Upload { get; set; }
+
+    public string? Error { get; private set; }
+    public IReadOnlyList<ImportJob> Recent { get; private set; } = [];
+
+    public static long MaxUpload(IConfiguration configuration) => configuration.GetValue("Import:MaxUploadBytes", ImportJobs.DefaultMaxUploadBytes);
+
+    public static string Megabytes(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + " MB";
+
+    public async Task OnGetAsync(bool tooLarge, CancellationToken cancellationToken)
+    {
+        if (tooLarge) Error = TooLargeMessage;
+        await LoadAsync(cancellationToken);
+    }
+
+    private string TooLargeMessage =>
+        $"The file is larger than the upload limit of {Megabytes(MaxUploadBytes)}. Import it from the command line (broadsheet import …), or raise Import:MaxUploadBytes.";
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (Upload is { Length: var length } && length > MaxUploadBytes)
+            return await RefuseAsync(TooLargeMessage, StatusCodes.Status413PayloadTooLarge, cancellationToken);
+        if (Upload is null || Upload.Length == 0)
+            return await RefuseAsync("Choose an export file to upload.", StatusCodes.Status400BadRequest, cancellationToken);
+
+        byte[] bytes;
+        await using (var upload = Upload.OpenReadStream())
+        using (var copy = new MemoryStream((int)Upload.Length))
+        {
+            await upload.CopyToAsync(copy, cancellationToken);
+            bytes = copy.ToArray();
+        }
+        ImportJobFormat? format = Format switch
+        {
+            "blogger" => ImportJobFormat.Blogger,
+            "wordpress" => ImportJobFormat.WordPress,
+            "json" => ImportJobFormat.JsonBackup,
+            _ => ImportJobs.Detect(bytes),
+        };
+        if (format is null)
+            return await RefuseAsync($"{Upload.FileName}: this does not look like a Blogger export (an Atom feed), a WordPress export (an RSS file) or a Broadsheet JSON backup. Choose the format if you are sure.", StatusCodes.Status400BadRequest, cancellationToken);
+        var name = Path.GetFileName(Upload.FileName);
+        var id = await jobs.QueueAsync(db, format.Value, string.IsNullOrWhiteSpace(name) ? "upload" : name, bytes, UserId, cancellationToken);
+        return Redirect($"/admin/import/{id}");
+    }
+
+    private async Task<IActionResult> RefuseAsync(string error, int status, CancellationToken cancellationToken)
+    {
+        Error = error;
+        Response.StatusCode = status;
+        await LoadAsync(cancellationToken);
+        return Page();
+    }
+
+    private async Task LoadAsync(CancellationToken cancellationToken) =>
+        Recent = await db.ImportJobs.AsNoTracking().OrderByDescending(j => j.Id).Take(10)
+            .Select(j => new ImportJob { Id = j.Id, FileName = j.FileName, Format = j.Format, Status = j.Status, CreatedAt = j.CreatedAt, FileSize = j.FileSize })
+            .ToListAsync(cancellationToken);
+
+    /// <summary>
+    /// Raises the request-size limits to the configured upload limit for this page only, before
+    /// anything (antiforgery included) reads the form. A body that announces more than the limit is
+    /// not read at all: the browser is sent back to the page, which says so (a redirect changes
+    /// nothing, so it needs no antiforgery token, which is inside the unread body).
+    /// </summary>
+    [AttributeUsage(AttributeTargets.Class)]
+    private sealed class UploadLimitAttribute : Attribute, IAuthorizationFilter, IOrderedFilter
+    {
+        /// <summary>Before the antiforgery filter (1000), like ASP.NET's own RequestSizeLimit (900).</summary>
+        public int Order => 900;
+
+        public void OnAuthorization(AuthorizationFilterContext context)
+        {
+            var http = context.HttpContext;
+            if (!HttpMethods.IsPost(http.Request.Method)) return;
+            var limit = MaxUpload(http.RequestServices.GetRequiredService<IConfiguration>());
+            // Room for the form's other fields and the multipart framing.
+            var bodyLimit = limit + 64 * 1024;
+            if (http.Request.ContentLength > bodyLimit)
+            {
+                context.Result = new RedirectResult("/admin/import?tooLarge=true");
+                return;
+            }
+            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = bodyLimit;
+            http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions { MultipartBodyLengthLimit = bodyLimit }));
+        }
+    }
+}
