@@ -71,10 +71,14 @@ public sealed class Program
 
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/not-found");
+        app.UseSecurityHeaders();
+        // A cached public page is answered here, before any cookie, database or redirect work; the
+        // cache serves and stores only requests without credentials (Features/Shared/OutputCaching.cs).
+        // The redirects below act only on what would be a 404 or on "/?p=…", never stored as 200s.
+        app.UseOutputCache();
         app.UseBroadsheetAccounts();
         app.UseMiddleware<RedirectMiddleware>();
         app.UseWordPressIdRedirects();
-        app.UseOutputCache();
         app.UseMiddleware<ConditionalGetMiddleware>();
 
         app.MapSiteAssets();

@@ -104,10 +104,20 @@ public static class AccountsSetup
         return services;
     }
 
-    /// <summary>Security headers, then authentication and authorization. Call early, before the output cache.</summary>
-    public static WebApplication UseBroadsheetAccounts(this WebApplication app)
+    /// <summary>The security headers every response carries, cached ones included: call before the output cache.</summary>
+    public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
         app.UseMiddleware<SecurityHeaders>();
+        return app;
+    }
+
+    /// <summary>
+    /// Authentication and authorization. Call after the output cache: it answers only requests that
+    /// carry no credentials (see <see cref="Shared.OutputCaching"/>), so a cached public page costs no
+    /// cookie work, and everything it does not answer is authenticated here.
+    /// </summary>
+    public static WebApplication UseBroadsheetAccounts(this WebApplication app)
+    {
         app.UseAuthentication();
         app.UseAuthorization();
         return app;
