@@ -67,6 +67,8 @@ public sealed class Program
         // Admin API (API keys), Content API, OpenAPI, media
         builder.Services.AddBroadsheetApi(builder.Configuration);
 
+        builder.Services.LoadKeyRingOnFirstUse();
+
         var app = builder.Build();
 
         app.UseExceptionHandler("/error");

@@ -96,11 +96,25 @@ public static class AccountsSetup
         services.AddDataProtection()
             .SetApplicationName("Broadsheet")
             .PersistKeysToDbContext<BroadsheetDb>();
-
         services.AddMemoryCache();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<AccountService>();
         services.AddScoped<AccountMail>();
+        return services;
+    }
+
+    /// <summary>
+    /// Data protection's hosted service reads (or makes) the key ring at start. Only sign-in cookies and
+    /// forms need it, never a public page, so the key ring is read on first use instead and a node that
+    /// only serves readers keeps the XML and key-ring machinery out of memory. Call after every
+    /// <c>AddDataProtection</c> (each <c>AddAuthentication</c> adds the service again).
+    /// </summary>
+    public static IServiceCollection LoadKeyRingOnFirstUse(this IServiceCollection services)
+    {
+        for (var i = services.Count - 1; i >= 0; i--)
+            if (services[i].ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
+                && services[i].ImplementationType?.Name == "DataProtectionHostedService")
+                services.RemoveAt(i);
         return services;
     }
 
