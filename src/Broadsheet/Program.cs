@@ -76,7 +76,8 @@ public sealed class Program
         app.UseSecurityHeaders();
         // A cached public page is answered here, before any cookie, database or redirect work; the
         // cache serves and stores only requests without credentials (Features/Shared/OutputCaching.cs).
-        // The redirects below act only on what would be a 404 or on "/?p=…", never stored as 200s.
+        // It keeps only 200s, the redirects below change only what would be a 404 (or "/?p=…"), and every
+        // change that adds a redirect evicts the cache, so a redirect never loses to a cached page.
         app.UseOutputCache();
         app.UseBroadsheetAccounts();
         app.UseMiddleware<RedirectMiddleware>();

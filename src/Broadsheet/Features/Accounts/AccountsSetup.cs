@@ -96,6 +96,7 @@ public static class AccountsSetup
         services.AddDataProtection()
             .SetApplicationName("Broadsheet")
             .PersistKeysToDbContext<BroadsheetDb>();
+
         services.AddMemoryCache();
         services.AddSingleton<LoginThrottle>();
         services.AddScoped<AccountService>();
