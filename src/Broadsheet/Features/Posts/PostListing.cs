@@ -38,14 +38,27 @@ public static class PostListing
 
     private sealed record Name(int PostId, string DisplayName, string Slug);
 
-    private static readonly Func<BroadsheetDb, List<int>, IAsyncEnumerable<Name>> AuthorsOf = EF.CompileAsyncQuery(
-        (BroadsheetDb db, List<int> ids) => db.PostAuthors.Where(a => ids.Contains(a.PostId))
-            .OrderBy(a => a.PostId).ThenBy(a => a.Position)
-            .Select(a => new Name(a.PostId, a.Author!.DisplayName, a.Author.Slug)));
+    /// <summary>
+    /// The compiled byline and tag queries. A compiled query keeps the executor (the SQL) of the first
+    /// database it ran on, so each provider has its own pair: a process serves one provider, but the
+    /// test suite runs both side by side.
+    /// </summary>
+    private sealed class CompiledQueries
+    {
+        public readonly Func<BroadsheetDb, List<int>, IAsyncEnumerable<Name>> AuthorsOf = EF.CompileAsyncQuery(
+            (BroadsheetDb db, List<int> ids) => db.PostAuthors.Where(a => ids.Contains(a.PostId))
+                .OrderBy(a => a.PostId).ThenBy(a => a.Position)
+                .Select(a => new Name(a.PostId, a.Author!.DisplayName, a.Author.Slug)));
 
-    private static readonly Func<BroadsheetDb, List<int>, IAsyncEnumerable<Name>> TagsOf = EF.CompileAsyncQuery(
-        (BroadsheetDb db, List<int> ids) => db.Posts.Where(p => ids.Contains(p.Id))
-            .SelectMany(p => p.Tags, (p, t) => new Name(p.Id, t.Name, t.Slug)));
+        public readonly Func<BroadsheetDb, List<int>, IAsyncEnumerable<Name>> TagsOf = EF.CompileAsyncQuery(
+            (BroadsheetDb db, List<int> ids) => db.Posts.Where(p => ids.Contains(p.Id))
+                .SelectMany(p => p.Tags, (p, t) => new Name(p.Id, t.Name, t.Slug)));
+    }
+
+    private static readonly CompiledQueries SqliteQueries = new();
+    private static readonly CompiledQueries PostgresQueries = new();
+
+    private static CompiledQueries QueriesFor(BroadsheetDb db) => db.Provider == DatabaseProvider.Postgres ? PostgresQueries : SqliteQueries;
 
     public static async Task<PostPage> PageAsync(BroadsheetDb db, IQueryable<Post> filtered, int pageNumber, int pageSize, CancellationToken cancellationToken)
     {
@@ -90,11 +103,12 @@ public static class PostListing
     {
         var ids = lists.SelectMany(l => l).Select(r => r.Id).ToList();
         if (ids.Count == 0) return [.. lists.Select(_ => (IReadOnlyList<PostSummary>)[])];
+        var queries = QueriesFor(db);
         var authors = new Dictionary<int, List<NameAndSlug>>();
-        await foreach (var a in AuthorsOf(db, ids).WithCancellation(cancellationToken))
+        await foreach (var a in queries.AuthorsOf(db, ids).WithCancellation(cancellationToken))
             (CollectionsMarshal.GetValueRefOrAddDefault(authors, a.PostId, out _) ??= []).Add(new NameAndSlug(a.DisplayName, a.Slug));
         var tags = new Dictionary<int, List<NameAndSlug>>();
-        await foreach (var t in TagsOf(db, ids).WithCancellation(cancellationToken))
+        await foreach (var t in queries.TagsOf(db, ids).WithCancellation(cancellationToken))
             (CollectionsMarshal.GetValueRefOrAddDefault(tags, t.PostId, out _) ??= []).Add(new NameAndSlug(t.DisplayName, t.Slug));
         foreach (var list in tags.Values) list.Sort((a, b) => StringComparer.CurrentCultureIgnoreCase.Compare(a.Name, b.Name));
         return [.. lists.Select(list => (IReadOnlyList<PostSummary>)[.. list.Select(r => new PostSummary(
