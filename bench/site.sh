@@ -182,7 +182,7 @@ PORT=$(free_port)
 start_app "$PORT" --OutputCache:Enabled false
 log "wrk: home page, output cache off, $LATENCY_CONNECTIONS connection(s)"
 LATENCY_THREADS=$(( LATENCY_CONNECTIONS < 2 ? 1 : 2 ))
-wrk -t2 -c$CONNECTIONS -d3s "http://127.0.0.1:$PORT/" >/dev/null # warm-up
+wrk -t2 -c$CONNECTIONS -d5s "http://127.0.0.1:$PORT/" >/dev/null # warm-up (tier-1 JIT of the query and render paths)
 UNCACHED_CPU=$(wrk_app "$APP_PID" "$WORK/wrk-uncached.txt" -t$LATENCY_THREADS -c$LATENCY_CONNECTIONS -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/")
 UNCACHED_P99=$(pct_ms_of "$WORK/wrk-uncached.txt" 99%)
 UNCACHED_P50=$(pct_ms_of "$WORK/wrk-uncached.txt" 50%)
