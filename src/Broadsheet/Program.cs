@@ -67,14 +67,21 @@ public sealed class Program
         // Admin API (API keys), Content API, OpenAPI, media
         builder.Services.AddBroadsheetApi(builder.Configuration);
 
+        builder.Services.LoadKeyRingOnFirstUse();
+
         var app = builder.Build();
 
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/not-found");
+        app.UseSecurityHeaders();
+        // A cached public page is answered here, before any cookie, database or redirect work; the
+        // cache serves and stores only requests without credentials (Features/Shared/OutputCaching.cs).
+        // It keeps only 200s, the redirects below change only what would be a 404 (or "/?p=…"), and every
+        // change that adds a redirect evicts the cache, so a redirect never loses to a cached page.
+        app.UseOutputCache();
         app.UseBroadsheetAccounts();
         app.UseMiddleware<RedirectMiddleware>();
         app.UseWordPressIdRedirects();
-        app.UseOutputCache();
         app.UseMiddleware<ConditionalGetMiddleware>();
 
         app.MapSiteAssets();

@@ -103,6 +103,49 @@ public abstract class CachingTests(TestProvider provider)
         Assert.Contains("(2)", archive.QuerySelector(".archive-year h2").Text());
     }
 
+    // The output cache answers before authentication, so it decides from the request who shares the
+    // public copy. A page it serves carries an Age header; one rendered for this request does not.
+    [Fact]
+    public async Task Signed_in_staff_never_get_the_public_cached_copy_and_never_fill_it()
+    {
+        await using var app = new BroadsheetFactory(provider, outputCache: true);
+        await app.AddPostAsync("Town hall meeting", tags: ["Meetings"]);
+        var admin = await app.SignedInAsync(Broadsheet.Features.Accounts.Roles.Administrator);
+        var reader = app.CreateClient();
+
+        // Staff first: their pages are rendered for them and not kept, so the next reader still gets a fresh render.
+        foreach (var path in new[] { "/", "/tag/meetings" })
+        {
+            for (var i = 0; i < 2; i++)
+            {
+                var staffPage = await admin.GetAsync(path);
+                Assert.Equal(HttpStatusCode.OK, staffPage.StatusCode);
+                Assert.True(staffPage.Headers.Age is null, $"{path} was served to a signed-in admin from the public cache");
+            }
+            var firstRead = await reader.GetAsync(path);
+            Assert.True(firstRead.Headers.Age is null, $"{path}: a signed-in admin's page was stored for the public");
+            var secondRead = await reader.GetAsync(path);
+            Assert.True(secondRead.Headers.Age is not null, $"{path}: an anonymous reader's second request was not served from the cache");
+            // Cached copies keep the security headers.
+            Assert.True(secondRead.Headers.Contains("Content-Security-Policy"), $"{path}: the cached copy lost its Content-Security-Policy");
+
+            // Now the public copy exists: staff still do not get it.
+            Assert.True((await admin.GetAsync(path)).Headers.Age is null, $"{path} was served to a signed-in admin from the public cache");
+        }
+
+        // Any credentials skip the cache, even ones that turn out to be wrong.
+        using var withBearer = new HttpRequestMessage(HttpMethod.Get, "/");
+        withBearer.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "bs_not_a_key");
+        Assert.Null((await reader.SendAsync(withBearer)).Headers.Age);
+        using var withStaleCookie = new HttpRequestMessage(HttpMethod.Get, "/");
+        withStaleCookie.Headers.Add("Cookie", "broadsheet.auth=expired-or-forged");
+        Assert.Null((await reader.SendAsync(withStaleCookie)).Headers.Age);
+        // A cookie that is not a sign-in (a reader who once opened the login form) still shares the public copy.
+        using var withOtherCookie = new HttpRequestMessage(HttpMethod.Get, "/");
+        withOtherCookie.Headers.Add("Cookie", ".AspNetCore.Antiforgery.abc=xyz");
+        Assert.NotNull((await reader.SendAsync(withOtherCookie)).Headers.Age);
+    }
+
     [Fact]
     public async Task Settings_changes_show_at_once_with_the_output_cache_on()
     {

@@ -86,3 +86,26 @@ public abstract class HomePageTests(TestProvider provider)
 public sealed class SqliteHomePageTests() : HomePageTests(TestProvider.Sqlite);
 
 public sealed class PostgresHomePageTests() : HomePageTests(TestProvider.Postgres);
+
+/// <summary>
+/// One process serving both databases one after the other (as the test suite does): the home page's
+/// compiled queries must not keep the first database's SQL for the second.
+/// </summary>
+public sealed class HomePageOnBothDatabasesTests
+{
+    [Fact]
+    public async Task The_home_page_works_on_SQLite_and_PostgreSQL_in_one_process_in_either_order()
+    {
+        PostgresServer.SkipUnlessAvailable();
+        await using var sqlite = new BroadsheetFactory(TestProvider.Sqlite);
+        await using var postgres = new BroadsheetFactory(TestProvider.Postgres);
+        foreach (var app in new[] { sqlite, postgres, sqlite, postgres })
+        {
+            await app.AddPostAsync($"Bulletin {app.GetHashCode()}-{Guid.NewGuid():N}", tags: ["Meetings"], authors: ["Ada Byrne"]);
+            var page = await app.CreateClient().GetDocumentAsync("/");
+            Assert.NotEmpty(page.QuerySelectorAll(".post-summary"));
+            Assert.Equal("Ada Byrne", page.QuerySelector(".post-summary .byline a[rel=author]")!.Text());
+            Assert.Equal("Meetings", page.QuerySelector(".post-summary .tags a[rel=tag]")!.Text());
+        }
+    }
+}

@@ -104,10 +104,35 @@ public static class AccountsSetup
         return services;
     }
 
-    /// <summary>Security headers, then authentication and authorization. Call early, before the output cache.</summary>
-    public static WebApplication UseBroadsheetAccounts(this WebApplication app)
+    /// <summary>
+    /// Data protection's hosted service reads (or makes) the key ring at start. Only sign-in cookies and
+    /// forms need it, never a public page, so the key ring is read on first use instead and a node that
+    /// only serves readers keeps the XML and key-ring machinery out of memory. Call after every
+    /// <c>AddDataProtection</c> (each <c>AddAuthentication</c> adds the service again).
+    /// </summary>
+    public static IServiceCollection LoadKeyRingOnFirstUse(this IServiceCollection services)
+    {
+        for (var i = services.Count - 1; i >= 0; i--)
+            if (services[i].ServiceType == typeof(Microsoft.Extensions.Hosting.IHostedService)
+                && services[i].ImplementationType?.Name == "DataProtectionHostedService")
+                services.RemoveAt(i);
+        return services;
+    }
+
+    /// <summary>The security headers every response carries, cached ones included: call before the output cache.</summary>
+    public static WebApplication UseSecurityHeaders(this WebApplication app)
     {
         app.UseMiddleware<SecurityHeaders>();
+        return app;
+    }
+
+    /// <summary>
+    /// Authentication and authorization. Call after the output cache: it answers only requests that
+    /// carry no credentials (see <see cref="Shared.OutputCaching"/>), so a cached public page costs no
+    /// cookie work, and everything it does not answer is authenticated here.
+    /// </summary>
+    public static WebApplication UseBroadsheetAccounts(this WebApplication app)
+    {
         app.UseAuthentication();
         app.UseAuthorization();
         return app;

@@ -33,7 +33,9 @@ public static class ContentApi
                 context.HttpContext.Response.Headers.AccessControlAllowOrigin = "*";
                 return await next(context);
             });
-        if (cached) content.CacheOutput(p => p.Tag(ContentChanges.PublicTag).Expire(TimeSpan.FromMinutes(10)).SetVaryByQuery("*"));
+        // The output cache runs before authentication: the same request-based rule as the public pages decides who shares the copy.
+        if (cached) content.CacheOutput(p => p.With(ctx => Shared.OutputCaching.IsAnonymousPublic(ctx.HttpContext))
+            .Tag(ContentChanges.PublicTag).Expire(TimeSpan.FromMinutes(10)).SetVaryByQuery("*"));
 
         content.MapGet("/posts", (BroadsheetDb db, TimeProvider clock, string? tag, string? author, int? page, int? pageSize, CancellationToken ct) =>
                 ListAsync(db, clock, PostKind.Post, tag, author, page, pageSize, ct))

@@ -13,11 +13,20 @@ public sealed class ContentRenderer
 {
     public const string MoreMarker = "<!--more-->";
 
-    private static readonly MarkdownPipeline Markdown = new MarkdownPipelineBuilder()
+    // Built on first use, not at start: Markdig, the sanitiser and AngleSharp beneath it are only needed
+    // when content is written, and a web node that only serves pages never loads them (idle memory).
+    private static readonly Lazy<MarkdownPipeline> Markdown = new(() => new MarkdownPipelineBuilder()
         .UseAdvancedExtensions()
-        .Build();
+        .Build());
 
-    private readonly HtmlSanitizer sanitizer = CreateSanitizer();
+    private readonly Lazy<SanitizerHolder> lazySanitizer = new(() => new SanitizerHolder());
+
+    // A type of our own between the field and the sanitiser, so that making a ContentRenderer loads no
+    // HtmlSanitizer or AngleSharp types (a Lazy<HtmlSanitizer> field would).
+    private sealed class SanitizerHolder
+    {
+        public readonly HtmlSanitizer Sanitizer = CreateSanitizer();
+    }
 
     /// <summary>The rendered body and, when the source has a break, the part before it.</summary>
     public readonly record struct Rendered(string BodyHtml, string? SummaryHtml, bool Changed);
@@ -41,7 +50,7 @@ public sealed class ContentRenderer
     public (string Html, bool Changed) SanitiseHtml(string html)
     {
         removedSomething = false;
-        var clean = sanitizer.Sanitize(html).Trim();
+        var clean = lazySanitizer.Value.Sanitizer.Sanitize(html).Trim();
         return (clean, removedSomething);
     }
 
@@ -50,7 +59,7 @@ public sealed class ContentRenderer
 
     private (string Html, bool Changed) RenderFragment(string source, BodyFormat format) =>
         format == BodyFormat.Markdown
-            ? SanitiseHtml(Markdig.Markdown.ToHtml(source, Markdown))
+            ? SanitiseHtml(Markdig.Markdown.ToHtml(source, Markdown.Value))
             : SanitiseHtml(source);
 
     /// <summary>Plain text of some HTML, for excerpts, meta descriptions and search.</summary>

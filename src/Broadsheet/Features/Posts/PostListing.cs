@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Broadsheet.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -25,53 +26,94 @@ public sealed record PostPage(IReadOnlyList<PostSummary> Posts, int PageNumber, 
 }
 
 /// <summary>
-/// Loads a page of summaries in three small queries (posts, then their bylines and tags by id),
-/// reading only the columns a listing shows, so the home page stays fast on a site of 100,000 posts.
+/// Loads listings of summaries, reading only the columns a listing shows, so the home page stays fast
+/// on a site of 100,000 posts: the posts in one query, then the bylines and the tags of all of them
+/// (the home page's pinned items included) in one query each. Those two are compiled once (EF's
+/// <see cref="EF.CompileAsyncQuery{TContext, TParam1, TResult}(System.Linq.Expressions.Expression{Func{TContext, TParam1, IQueryable{TResult}}})"/>),
+/// so a page view spends no time re-reading their expression trees.
 /// </summary>
 public static class PostListing
 {
-    public static async Task<PostPage> PageAsync(BroadsheetDb db, IQueryable<Post> filtered, int pageNumber, int pageSize, CancellationToken cancellationToken)
+    private sealed record Row(int Id, PostKind Kind, string Title, string Slug, int? ArchiveMonth, DateTime? PublishedAt, string Html, bool HasMore, bool Pinned);
+
+    private sealed record Name(int PostId, string DisplayName, string Slug);
+
+    /// <summary>
+    /// The compiled byline and tag queries. A compiled query keeps the executor (the SQL) of the first
+    /// database it ran on, so each provider has its own pair: a process serves one provider, but the
+    /// test suite runs both side by side.
+    /// </summary>
+    private sealed class CompiledQueries
     {
-        var rows = await filtered.NewestFirst()
-            .Skip((pageNumber - 1) * pageSize)
-            .Take(pageSize + 1)
-            .Select(p => new { p.Id, p.Kind, p.Title, p.Slug, p.ArchiveMonth, p.PublishedAt, Html = p.SummaryHtml ?? p.BodyHtml, HasMore = p.SummaryHtml != null, p.Pinned })
-            .ToListAsync(cancellationToken);
-        var hasOlder = rows.Count > pageSize;
-        if (hasOlder) rows.RemoveAt(rows.Count - 1);
-        var summaries = await WithBylinesAsync(db, rows.Select(r => (r.Id, r.Kind, r.Title, PostPaths.Permalink(r.Kind, r.Slug, r.ArchiveMonth) ?? "/", r.PublishedAt!.Value, r.Html, r.HasMore, r.Pinned)).ToList(), cancellationToken);
-        return new PostPage(summaries, pageNumber, hasOlder);
+        public readonly Func<BroadsheetDb, List<int>, IAsyncEnumerable<Name>> AuthorsOf = EF.CompileAsyncQuery(
+            (BroadsheetDb db, List<int> ids) => db.PostAuthors.Where(a => ids.Contains(a.PostId))
+                .OrderBy(a => a.PostId).ThenBy(a => a.Position)
+                .Select(a => new Name(a.PostId, a.Author!.DisplayName, a.Author.Slug)));
+
+        public readonly Func<BroadsheetDb, List<int>, IAsyncEnumerable<Name>> TagsOf = EF.CompileAsyncQuery(
+            (BroadsheetDb db, List<int> ids) => db.Posts.Where(p => ids.Contains(p.Id))
+                .SelectMany(p => p.Tags, (p, t) => new Name(p.Id, t.Name, t.Slug)));
     }
 
-    public static async Task<IReadOnlyList<PostSummary>> PinnedAsync(BroadsheetDb db, DateTime nowUtc, CancellationToken cancellationToken)
+    private static readonly CompiledQueries SqliteQueries = new();
+    private static readonly CompiledQueries PostgresQueries = new();
+
+    private static CompiledQueries QueriesFor(BroadsheetDb db) => db.Provider == DatabaseProvider.Postgres ? PostgresQueries : SqliteQueries;
+
+    public static async Task<PostPage> PageAsync(BroadsheetDb db, IQueryable<Post> filtered, int pageNumber, int pageSize, CancellationToken cancellationToken)
+    {
+        var rows = await RowsAsync(filtered, pageNumber, pageSize, cancellationToken);
+        var hasOlder = rows.Count > pageSize;
+        if (hasOlder) rows.RemoveAt(rows.Count - 1);
+        var summaries = await WithBylinesAsync(db, [rows], cancellationToken);
+        return new PostPage(summaries[0], pageNumber, hasOlder);
+    }
+
+    /// <summary>
+    /// The home page: up to three pinned items (shown above page 1 only, but left out of the dated
+    /// flow on every page so paging stays stable) and a page of the other visible posts.
+    /// </summary>
+    public static async Task<(IReadOnlyList<PostSummary> Pinned, PostPage Page)> HomeAsync(BroadsheetDb db, DateTime nowUtc, int pageNumber, int pageSize, CancellationToken cancellationToken)
     {
         // "Pinned = @pinned", not a bare "WHERE Pinned": SQLite can only use IX_Posts_Pinned for a comparison,
         // and without it walks every post newest first looking for pinned ones (a second on 100,000 posts).
         var pinned = true;
-        var rows = await db.Posts.Where(p => p.Pinned == pinned).Visible(nowUtc).NewestFirst().Take(3)
-            .Select(p => new { p.Id, p.Kind, p.Title, p.Slug, p.ArchiveMonth, p.PublishedAt, Html = p.SummaryHtml ?? p.BodyHtml, HasMore = p.SummaryHtml != null, p.Pinned })
-            .ToListAsync(cancellationToken);
-        return await WithBylinesAsync(db, rows.Select(r => (r.Id, r.Kind, r.Title, PostPaths.Permalink(r.Kind, r.Slug, r.ArchiveMonth) ?? "/", r.PublishedAt!.Value, r.Html, r.HasMore, r.Pinned)).ToList(), cancellationToken);
+        var pinnedRows = await Project(db.Posts.Where(p => p.Pinned == pinned).Visible(nowUtc).NewestFirst().Take(3)).ToListAsync(cancellationToken);
+        var pinnedIds = pinnedRows.ConvertAll(r => r.Id);
+        var rows = await RowsAsync(db.VisiblePosts(nowUtc).Where(p => !pinnedIds.Contains(p.Id)), pageNumber, pageSize, cancellationToken);
+        var hasOlder = rows.Count > pageSize;
+        if (hasOlder) rows.RemoveAt(rows.Count - 1);
+        var shown = pageNumber == 1 ? pinnedRows : [];
+        var summaries = await WithBylinesAsync(db, [shown, rows], cancellationToken);
+        return (summaries[0], new PostPage(summaries[1], pageNumber, hasOlder));
     }
 
-    private static async Task<IReadOnlyList<PostSummary>> WithBylinesAsync(
-        BroadsheetDb db,
-        List<(int Id, PostKind Kind, string Title, string Permalink, DateTime PublishedAt, string Html, bool HasMore, bool Pinned)> rows,
-        CancellationToken cancellationToken)
+    private static Task<List<Row>> RowsAsync(IQueryable<Post> filtered, int pageNumber, int pageSize, CancellationToken cancellationToken)
     {
-        if (rows.Count == 0) return [];
-        var ids = rows.Select(r => r.Id).ToList();
-        var authors = (await db.PostAuthors.Where(a => ids.Contains(a.PostId))
-                .OrderBy(a => a.Position)
-                .Select(a => new { a.PostId, a.Author!.DisplayName, a.Author.Slug })
-                .ToListAsync(cancellationToken))
-            .ToLookup(a => a.PostId, a => new NameAndSlug(a.DisplayName, a.Slug));
-        var tags = (await db.Posts.Where(p => ids.Contains(p.Id))
-                .SelectMany(p => p.Tags, (p, t) => new { PostId = p.Id, t.Name, t.Slug })
-                .ToListAsync(cancellationToken))
-            .ToLookup(t => t.PostId, t => new NameAndSlug(t.Name, t.Slug));
-        return [.. rows.Select(r => new PostSummary(r.Id, r.Kind, r.Title, r.Permalink, r.PublishedAt, r.Html, r.HasMore, r.Pinned,
-            [.. authors[r.Id]], [.. tags[r.Id].OrderBy(t => t.Name, StringComparer.CurrentCultureIgnoreCase)]))];
+        var skip = (pageNumber - 1) * pageSize;
+        var take = pageSize + 1;
+        return Project(filtered.NewestFirst().Skip(skip).Take(take)).ToListAsync(cancellationToken);
+    }
+
+    private static IQueryable<Row> Project(IQueryable<Post> posts) =>
+        posts.Select(p => new Row(p.Id, p.Kind, p.Title, p.Slug, p.ArchiveMonth, p.PublishedAt, p.SummaryHtml ?? p.BodyHtml, p.SummaryHtml != null, p.Pinned));
+
+    /// <summary>Summaries of each list of rows, with the bylines and tags of all of them read in one query each.</summary>
+    private static async Task<IReadOnlyList<PostSummary>[]> WithBylinesAsync(BroadsheetDb db, List<Row>[] lists, CancellationToken cancellationToken)
+    {
+        var ids = lists.SelectMany(l => l).Select(r => r.Id).ToList();
+        if (ids.Count == 0) return [.. lists.Select(_ => (IReadOnlyList<PostSummary>)[])];
+        var queries = QueriesFor(db);
+        var authors = new Dictionary<int, List<NameAndSlug>>();
+        await foreach (var a in queries.AuthorsOf(db, ids).WithCancellation(cancellationToken))
+            (CollectionsMarshal.GetValueRefOrAddDefault(authors, a.PostId, out _) ??= []).Add(new NameAndSlug(a.DisplayName, a.Slug));
+        var tags = new Dictionary<int, List<NameAndSlug>>();
+        await foreach (var t in queries.TagsOf(db, ids).WithCancellation(cancellationToken))
+            (CollectionsMarshal.GetValueRefOrAddDefault(tags, t.PostId, out _) ??= []).Add(new NameAndSlug(t.DisplayName, t.Slug));
+        foreach (var list in tags.Values) list.Sort((a, b) => StringComparer.CurrentCultureIgnoreCase.Compare(a.Name, b.Name));
+        return [.. lists.Select(list => (IReadOnlyList<PostSummary>)[.. list.Select(r => new PostSummary(
+            r.Id, r.Kind, r.Title, PostPaths.Permalink(r.Kind, r.Slug, r.ArchiveMonth) ?? "/", r.PublishedAt!.Value, r.Html, r.HasMore, r.Pinned,
+            authors.GetValueOrDefault(r.Id) ?? [], tags.GetValueOrDefault(r.Id) ?? []))])];
     }
 }
 

@@ -1,5 +1,9 @@
 using Broadsheet.Data;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.OutputCaching;
+using Microsoft.Extensions.Options;
 
 namespace Broadsheet.Features.Shared;
 
@@ -7,6 +11,14 @@ namespace Broadsheet.Features.Shared;
 /// Public pages and feeds are cached whole in memory and tagged <see cref="ContentChanges.PublicTag"/>,
 /// so any content change evicts them (on every node: see <see cref="ContentChanges"/>). Turn it off
 /// with <c>OutputCache:Enabled=false</c> (the uncached benchmark does).
+/// <para>
+/// The cache runs before authentication (Program.cs), so a cached page costs a reader no cookie
+/// decryption and no database. It therefore decides from the request itself who may share the
+/// public copy: a request that carries credentials of any kind (the sign-in cookie, an
+/// <c>Authorization</c> header, an API key) neither reads from the cache nor stores into it, and
+/// neither does a request for an endpoint that demands authorization. Signed-in people and API
+/// callers always get a page rendered for them, and what they get is never kept for the public.
+/// </para>
 /// </summary>
 public static class OutputCaching
 {
@@ -18,7 +30,7 @@ public static class OutputCaching
             o.SizeLimit = 256L * 1024 * 1024;
             o.MaximumBodySize = 4L * 1024 * 1024;
             o.AddBasePolicy(policy => policy
-                .With(ctx => enabled && IsPublic(ctx.HttpContext.Request.Path))
+                .With(ctx => enabled && IsPublic(ctx.HttpContext.Request.Path) && IsAnonymousPublic(ctx.HttpContext))
                 .Tag(ContentChanges.PublicTag)
                 .Expire(TimeSpan.FromMinutes(10)));
         });
@@ -28,4 +40,30 @@ public static class OutputCaching
     private static bool IsPublic(PathString path) =>
         !(path.StartsWithSegments("/admin") || path.StartsWithSegments("/api") || path.StartsWithSegments("/account")
           || path.StartsWithSegments("/media") || path.StartsWithSegments("/css") || path.StartsWithSegments("/error"));
+
+    /// <summary>
+    /// True when the request carries no credentials and its endpoint (if routing found one) asks for
+    /// no authorization: only then may it be answered with, or become, the shared public copy.
+    /// </summary>
+    internal static bool IsAnonymousPublic(HttpContext context)
+    {
+        var headers = context.Request.Headers;
+        if (headers.Authorization.Count > 0 || headers.ContainsKey(Api.ApiKeyAuthenticationHandler.HeaderName)) return false;
+        if (headers.Cookie.Count > 0 && HasSignInCookie(context)) return false;
+        if (context.GetEndpoint()?.Metadata is { } metadata
+            && metadata.GetMetadata<IAuthorizeData>() is not null && metadata.GetMetadata<IAllowAnonymous>() is null)
+            return false;
+        return true;
+    }
+
+    private static bool HasSignInCookie(HttpContext context)
+    {
+        // The sign-in cookie's name, as the accounts feature configured it (chunked cookies keep the name on their first part).
+        var name = context.RequestServices.GetRequiredService<IOptionsMonitor<CookieAuthenticationOptions>>()
+            .Get(IdentityConstants.ApplicationScheme).Cookie.Name ?? "";
+        foreach (var cookie in context.Request.Cookies)
+            if (cookie.Key.StartsWith(name, StringComparison.Ordinal) || cookie.Key.StartsWith(".AspNetCore.Identity.", StringComparison.Ordinal))
+                return true;
+        return false;
+    }
 }
