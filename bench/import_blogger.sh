@@ -9,7 +9,7 @@ posts="${POSTS:-10000}"
 work="$(mktemp -d /tmp/broadsheet-import-bench.XXXXXX)"
 trap 'rm -rf "$work"' EXIT
 
-dotnet build -c Release -nologo -v q "$root/src/Broadsheet" -o "$work/app" >/dev/null
+"$here/publish-app.sh" "$work/app" >/dev/null
 dotnet build -c Release -nologo -v q "$here/Broadsheet.Bench.Import" -o "$work/tool" >/dev/null
 
 dotnet "$work/tool/Broadsheet.Bench.Import.dll" generate "$work/blog.xml" "$posts"

@@ -107,7 +107,7 @@ stop() { # pid
 
 # 1. Build Release, the way it is deployed, and the data generator.
 log "building Release into $WORK"
-dotnet publish "$ROOT/src/Broadsheet/Broadsheet.csproj" -c Release -o "$WORK/app" --nologo -v quiet >"$WORK/publish.log" 2>&1 \
+"$ROOT/bench/publish-app.sh" "$WORK/app" >"$WORK/publish.log" 2>&1 \
     || { cat "$WORK/publish.log" >&2; exit 1; }
 dotnet build "$ROOT/bench/Broadsheet.Bench/Broadsheet.Bench.csproj" -c Release -o "$WORK/gen" --nologo -v quiet >"$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log" >&2; exit 1; }
