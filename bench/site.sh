@@ -112,6 +112,32 @@ log "building Release into $WORK"
 dotnet build "$ROOT/bench/Broadsheet.Bench/Broadsheet.Bench.csproj" -c Release -o "$WORK/gen" --nologo -v quiet >"$WORK/build.log" 2>&1 \
     || { cat "$WORK/build.log" >&2; exit 1; }
 
+# 1b. The memory reference: an empty ASP.NET Core app ("hello" at /), built the same way (Release,
+# ReadyToRun, workstation GC), measured the same way. The distance from it is what Broadsheet adds.
+mkdir -p "$WORK/minimal"
+cat >"$WORK/minimal/minimal.csproj" <<'XML'
+<Project Sdk="Microsoft.NET.Sdk.Web">
+  <PropertyGroup>
+    <TargetFramework>net10.0</TargetFramework>
+    <ImplicitUsings>enable</ImplicitUsings>
+    <ServerGarbageCollection>false</ServerGarbageCollection>
+    <ConcurrentGarbageCollection>false</ConcurrentGarbageCollection>
+  </PropertyGroup>
+</Project>
+XML
+echo 'var app = WebApplication.CreateBuilder(args).Build(); app.MapGet("/", () => "hello"); app.Run();' >"$WORK/minimal/Program.cs"
+RID=$(dotnet --info | awk '$1 == "RID:" {print $2; exit}')
+dotnet publish "$WORK/minimal/minimal.csproj" -c Release -r "$RID" --self-contained false -p:PublishReadyToRun=true \
+    -o "$WORK/minimal/out" --nologo -v quiet >"$WORK/minimal.log" 2>&1 || { cat "$WORK/minimal.log" >&2; exit 1; }
+MIN_PORT=$(free_port)
+"$WORK/minimal/out/minimal" --urls "http://127.0.0.1:$MIN_PORT" >/dev/null 2>&1 &
+MIN_PID=$!
+PIDS+=("$MIN_PID")
+wait_for "http://127.0.0.1:$MIN_PORT/"
+sleep 1
+MIN_RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$MIN_PID/status")
+stop "$MIN_PID"
+
 # 2. A generated site of $POSTS posts.
 log "generating $POSTS posts"
 dotnet "$WORK/gen/broadsheet-bench.dll" generate --data "$WORK/data" --posts "$POSTS" >&2
@@ -207,3 +233,4 @@ echo "home_p50_ms_uncached_c32 $UNCACHED_P50_C32 ms"
 echo "home_p99_ms_uncached_c32 $UNCACHED_P99_C32 ms"
 echo "home_cpu_ms_per_request_uncached_c32 $UNCACHED_CPU_C32 ms"
 awk -v kb="$RSS_KB" 'BEGIN {printf "idle_rss_mb %.1f MB\n", kb/1024}'
+awk -v kb="$MIN_RSS_KB" 'BEGIN {printf "reference_empty_aspnet_rss_mb %.1f MB\n", kb/1024}'

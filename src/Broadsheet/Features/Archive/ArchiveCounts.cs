@@ -34,7 +34,10 @@ public sealed class ArchiveCounts
         if (cached is { } hit && hit.ValidUntilUtc > now) return hit.Tree;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
-        var counts = await CountsQuery(db, now).ToListAsync(cancellationToken);
+        var counts = await db.VisiblePosts(now)
+            .GroupBy(p => p.ArchiveMonth)
+            .Select(g => new { Month = g.Key, Count = g.Count() })
+            .ToListAsync(cancellationToken);
         var nextScheduled = await db.Posts.Where(p => p.Status == PostStatus.Scheduled && p.PublishedAt > now)
             .MinAsync(p => p.PublishedAt, cancellationToken);
         var tree = new ArchiveTree([.. counts.Where(c => c.Month is not null)
@@ -45,12 +48,4 @@ public sealed class ArchiveCounts
         cached = new Cached(tree, nextScheduled ?? now.AddMinutes(10));
         return tree;
     }
-
-    /// <summary>Visible posts per archive month; answered from the (Kind, Status, PublishedAt, ArchiveMonth) index alone.</summary>
-    internal static IQueryable<MonthTotal> CountsQuery(BroadsheetDb db, DateTime nowUtc) =>
-        db.VisiblePosts(nowUtc)
-            .GroupBy(p => p.ArchiveMonth)
-            .Select(g => new MonthTotal(g.Key, g.Count()));
-
-    internal sealed record MonthTotal(int? Month, int Count);
 }

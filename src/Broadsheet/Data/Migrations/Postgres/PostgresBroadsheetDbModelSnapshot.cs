@@ -454,7 +454,7 @@ namespace Broadsheet.Data.Migrations.Postgres
                     b.HasIndex("Kind", "Slug")
                         .IsUnique();
 
-                    b.HasIndex("Kind", "Status", "PublishedAt", "ArchiveMonth");
+                    b.HasIndex("Kind", "Status", "PublishedAt");
 
                     b.ToTable("Posts");
                 });

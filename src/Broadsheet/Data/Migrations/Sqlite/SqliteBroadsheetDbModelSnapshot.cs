@@ -437,7 +437,7 @@ namespace Broadsheet.Data.Migrations.Sqlite
                     b.HasIndex("Kind", "Slug")
                         .IsUnique();
 
-                    b.HasIndex("Kind", "Status", "PublishedAt", "ArchiveMonth");
+                    b.HasIndex("Kind", "Status", "PublishedAt");
 
                     b.ToTable("Posts");
                 });
