@@ -62,7 +62,7 @@ public static class DatabaseSetup
     internal static void ConfigureSqlite(DbContextOptionsBuilder options, string connectionString) =>
         options.UseSqlite(connectionString, sqlite => sqlite.MigrationsHistoryTable("__ef_migrations")
                 .UseParameterizedCollectionMode(ParameterTranslationMode.Parameter))
-            .AddInterceptors(SqlitePragmas.Instance);
+            .AddInterceptors(SqlitePragmas.Instance, SqliteIndexHints.Instance);
 
     internal static void ConfigurePostgres(DbContextOptionsBuilder options, string connectionString) =>
         options.UseNpgsql(connectionString, pg => pg.MigrationsHistoryTable("__ef_migrations")

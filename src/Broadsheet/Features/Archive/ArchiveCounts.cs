@@ -34,10 +34,7 @@ public sealed class ArchiveCounts
         if (cached is { } hit && hit.ValidUntilUtc > now) return hit.Tree;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
-        var counts = await db.VisiblePosts(now)
-            .GroupBy(p => p.ArchiveMonth)
-            .Select(g => new { Month = g.Key, Count = g.Count() })
-            .ToListAsync(cancellationToken);
+        var counts = await CountsQuery(db, now).ToListAsync(cancellationToken);
         var nextScheduled = await db.Posts.Where(p => p.Status == PostStatus.Scheduled && p.PublishedAt > now)
             .MinAsync(p => p.PublishedAt, cancellationToken);
         var tree = new ArchiveTree([.. counts.Where(c => c.Month is not null)
@@ -48,4 +45,13 @@ public sealed class ArchiveCounts
         cached = new Cached(tree, nextScheduled ?? now.AddMinutes(10));
         return tree;
     }
+
+    /// <summary>Visible posts per archive month, read from the narrow archive-counts index alone.</summary>
+    internal static IQueryable<MonthTotal> CountsQuery(BroadsheetDb db, DateTime nowUtc) =>
+        db.VisiblePosts(nowUtc)
+            .TagWith(SqliteIndexHints.Tag("Posts", PostConfiguration.ArchiveCountsIndex))
+            .GroupBy(p => p.ArchiveMonth)
+            .Select(g => new MonthTotal(g.Key, g.Count()));
+
+    internal sealed record MonthTotal(int? Month, int Count);
 }

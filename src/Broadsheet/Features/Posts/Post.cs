@@ -98,6 +98,8 @@ public sealed class PostAuthor
 
 internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
 {
+    public const string ArchiveCountsIndex = "IX_Posts_ArchiveCounts";
+
     public void Configure(EntityTypeBuilder<Post> post)
     {
         post.Property(p => p.Title).HasMaxLength(500);
@@ -110,6 +112,10 @@ internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
         post.HasIndex(p => p.SourceKey).IsUnique();
         // The home page, archives and feeds all read "visible posts, newest first".
         post.HasIndex(p => new { p.Kind, p.Status, p.PublishedAt });
+        // The sidebar's per-month counts, read end to end from this narrow index in GROUP BY order instead
+        // of from every post row (~1.6 s on 100,000 posts, after every publish). ArchiveMonth leads so that
+        // SQLite never prefers it for the home page; ArchiveCounts asks for it by name (SqliteIndexHints).
+        post.HasIndex(p => new { p.ArchiveMonth, p.Kind, p.Status, p.PublishedAt }, ArchiveCountsIndex);
         post.HasIndex(p => p.PublishedAt);
         post.HasIndex(p => new { p.ArchiveMonth, p.Slug });
         post.HasIndex(p => p.Pinned);

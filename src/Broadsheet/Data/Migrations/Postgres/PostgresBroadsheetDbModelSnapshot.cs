@@ -456,6 +456,8 @@ namespace Broadsheet.Data.Migrations.Postgres
 
                     b.HasIndex("Kind", "Status", "PublishedAt");
 
+                    b.HasIndex(new[] { "ArchiveMonth", "Kind", "Status", "PublishedAt" }, "IX_Posts_ArchiveCounts");
+
                     b.ToTable("Posts");
                 });
 

@@ -439,6 +439,8 @@ namespace Broadsheet.Data.Migrations.Sqlite
 
                     b.HasIndex("Kind", "Status", "PublishedAt");
 
+                    b.HasIndex(new[] { "ArchiveMonth", "Kind", "Status", "PublishedAt" }, "IX_Posts_ArchiveCounts");
+
                     b.ToTable("Posts");
                 });
 
