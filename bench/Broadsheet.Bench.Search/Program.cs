@@ -38,6 +38,8 @@ try
         "--Broadsheet:DemoContent=false",
         "--Search:IndexOnStart=false",
         "--Logging:LogLevel:Default=Warning",
+        // --Search:RankingWindow=N (and any other --Search:… setting) passes through to the app.
+        .. args.Where(a => a.StartsWith("--Search:", StringComparison.Ordinal)),
     ]);
     await DatabaseSetup.MigrateAsync(app.Services);
     var random = new Random(20261125);
@@ -109,6 +111,7 @@ try
     }).ToList();
     var found = 0;
     var searchCpuTimes = new List<double>();
+    var lastHitCount = 0;
     async Task<double> SearchAsync(string q)
     {
         var cpu = ThreadCpu.Nanoseconds();
@@ -119,6 +122,7 @@ try
         // SQLite answers synchronously under the async API, so the query ran on this thread throughout.
         searchCpuTimes.Add((ThreadCpu.Nanoseconds() - cpu) / 1e6);
         if (results.Hits.Count > 0) found++;
+        lastHitCount = results.Hits.Count;
         return watch.Elapsed.TotalMilliseconds;
     }
     var maxId = postCount;
@@ -137,11 +141,18 @@ try
     searchCpuTimes.Clear();
     var searchTimes = new List<double>();
     var lookupTimes = new List<double>();
+    var perQuery = new List<(string Query, double Ms, double CpuMs, int Hits)>();
     foreach (var q in queries)
     {
         searchTimes.Add(await SearchAsync(q));
+        perQuery.Add((q, searchTimes[^1], searchCpuTimes[^1], lastHitCount));
         lookupTimes.Add(await LookupAsync(random.Next(1, maxId)));
     }
+    // Where the time goes, on stderr: the CPU p95 of each kind of query and the slowest queries.
+    foreach (var group in perQuery.GroupBy(p => p.Query.StartsWith('"') ? "phrase" : $"{p.Query.Split(' ').Length}-word"))
+        Console.Error.WriteLine($"# {group.Key}: {group.Count()} queries, cpu p50 {Percentile([.. group.Select(p => p.CpuMs)], 50):0.00} ms, p95 {Percentile([.. group.Select(p => p.CpuMs)], 95):0.00} ms, {group.Count(p => p.Ms > 10)} over 10 ms");
+    foreach (var slow in perQuery.OrderByDescending(p => p.CpuMs).Take(args.Contains("--slowest") ? 40 : 0))
+        Console.Error.WriteLine($"#   {slow.CpuMs,7:0.00} ms cpu {slow.Ms,7:0.00} ms wall  {slow.Hits,2} hits  {slow.Query}");
     Console.WriteLine(Metric("search_p50_ms", Percentile(searchTimes, 50), "ms"));
     Console.WriteLine(Metric("search_p95_ms", Percentile(searchTimes, 95), "ms"));
     Console.WriteLine(Metric("search_p99_ms", Percentile(searchTimes, 99), "ms"));

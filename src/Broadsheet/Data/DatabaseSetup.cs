@@ -123,6 +123,8 @@ internal sealed class SqlitePragmas : Microsoft.EntityFrameworkCore.Diagnostics.
         using var command = connection.CreateCommand();
         command.CommandText = "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;";
         command.ExecuteNonQuery();
+        // Search's ranking function lives on the connection, like the pragmas.
+        if (connection is Microsoft.Data.Sqlite.SqliteConnection sqlite) Features.Search.SqliteRanking.TryRegister(sqlite);
         if (handle is not null) Initialised.AddOrUpdate(handle, Instance);
     }
 }

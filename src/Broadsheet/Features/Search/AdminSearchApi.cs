@@ -8,7 +8,11 @@ public sealed record AdminSearchHit(
     string Kind, int Id, string Title, string TitleHtml, string SnippetHtml, string Status, DateTime? PublishedAt,
     IReadOnlyList<string> Authors, IReadOnlyList<string> Tags, string? Permalink, string EditUrl);
 
-public sealed record AdminSearchResults(IReadOnlyList<AdminSearchHit> Items, int Page, int PageSize, bool HasMore);
+/// <summary>
+/// A page of admin search results. <see cref="RankedNewest"/> is set when more records matched than a
+/// search ranks: the items are then the best of that many most recently added matches.
+/// </summary>
+public sealed record AdminSearchResults(IReadOnlyList<AdminSearchHit> Items, int Page, int PageSize, bool HasMore, int? RankedNewest);
 
 /// <summary>
 /// <c>GET /api/admin/search</c>: the admin search (drafts, scheduled and published, best first) for
@@ -49,6 +53,6 @@ public static class AdminSearchApi
             [.. results.Hits.Select(h => new AdminSearchHit(
                 h.Kind, h.RecordId, h.Title, h.TitleHtml, h.SnippetHtml, h.StatusAt(now).ToString().ToLowerInvariant(), h.PublishedAt,
                 h.Authors, [.. h.Tags.Select(t => t.Name)], h.StatusAt(now) == SearchStatus.Published ? h.Url : null, $"/admin/posts/edit/{h.RecordId}"))],
-            results.Page, size, results.HasMore));
+            results.Page, size, results.HasMore, results.RankedNewest));
     }
 }

@@ -67,8 +67,12 @@ public sealed record SearchHit(
         !IsPublic ? SearchStatus.Draft : PublishedAt > nowUtc ? SearchStatus.Scheduled : SearchStatus.Published;
 }
 
-/// <summary>A page of results, best first, and whether another page follows.</summary>
-public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Page, bool HasMore)
+/// <summary>
+/// A page of results, best first, and whether another page follows. <see cref="RankedNewest"/> is set
+/// when more records matched than a search ranks (<see cref="SearchIndexBase.DefaultRankingWindow"/>):
+/// the results are then the best of the that-many newest matches, and a reader should be told.
+/// </summary>
+public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Page, bool HasMore, int? RankedNewest = null)
 {
     public static SearchResults None(int page) => new([], page, false);
 }

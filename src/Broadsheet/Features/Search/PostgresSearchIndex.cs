@@ -12,7 +12,7 @@ namespace Broadsheet.Features.Search;
 /// our own terms with <c>plainto_tsquery</c>/<c>phraseto_tsquery</c>, which accept any text, so
 /// nothing a reader types is parsed as tsquery syntax. See the AddSearch migration for the schema.
 /// </summary>
-public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock) : SearchIndexBase(db, clock)
+public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock, int rankingWindow) : SearchIndexBase(db, clock, rankingWindow)
 {
     private const string Config = "'english'";
     private static readonly string TitleOptions = $"HighlightAll=true, StartSel={Highlights.Start}, StopSel={Highlights.Stop}";
@@ -30,7 +30,7 @@ public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock) : S
 
     protected override DateTime ReadDate(DbDataReader reader, int ordinal) => DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
 
-    protected override string QuerySql(SearchQuery searchQuery, DbCommand command, string filters, bool candidatesFirst)
+    protected override string QuerySql(SearchQuery searchQuery, DbCommand command, string filters, bool candidatesFirst, bool windowed)
     {
         var query = new StringBuilder();
         var n = 0;
@@ -52,18 +52,34 @@ public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock) : S
         }
         Parameter(command, "title_options", TitleOptions);
         Parameter(command, "body_options", BodyOptions);
+        // The ranking window (see SearchIndexBase.DefaultRankingWindow): the newest matching ids are found
+        // from the GIN index without ranking (ts_rank_cd reads each match's whole tsvector), then only
+        // those are ranked.
+        var window = windowed
+            ? $"""
+                newest AS (
+                    SELECT d.id FROM search_documents d, q
+                    WHERE d.document @@ q.query{filters}
+                    ORDER BY d.id DESC
+                    LIMIT @window_plus_one),
+                window_start AS (
+                    SELECT CASE WHEN count(*) > @window THEN min(id) + 1 ELSE 0 END AS id, count(*) > @window AS capped FROM newest),
+                """
+            : "window_start AS (SELECT 0 AS id, false AS capped),";
         // Rank first, then run ts_headline (which re-parses the text) on the one page that is shown.
         return $"""
             WITH q AS (SELECT {query} AS query),
+            {window}
             ranked AS (
                 SELECT d.id, ts_rank_cd(d.document, q.query) AS score, d.published_at
                 FROM search_documents d, q
-                WHERE d.document @@ q.query{filters}
+                WHERE d.document @@ q.query AND d.id >= (SELECT id FROM window_start){filters}
                 ORDER BY score DESC, d.published_at DESC NULLS LAST, d.id DESC
                 LIMIT @take OFFSET @skip)
             SELECT d.source, d.record_id, d.kind, d.title, d.url, d.published_at, d.is_public, d.tags, d.tag_slugs, d.authors,
                    ts_headline({Config}, d.title, q.query, @title_options),
-                   ts_headline({Config}, d.body, q.query, @body_options)
+                   ts_headline({Config}, d.body, q.query, @body_options),
+                   (SELECT capped FROM window_start)
             FROM ranked JOIN search_documents d ON d.id = ranked.id, q
             ORDER BY ranked.score DESC, ranked.published_at DESC NULLS LAST, ranked.id DESC
             """;

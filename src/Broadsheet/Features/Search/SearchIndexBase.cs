@@ -12,15 +12,26 @@ namespace Broadsheet.Features.Search;
 /// The subclasses hold the SQL, which is the one place in Broadsheet that speaks a provider's dialect.
 /// Commands run on the context's own connection and inside its current transaction, if any.
 /// </summary>
-public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISearchIndex
+public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int rankingWindow) : ISearchIndex
 {
     /// <summary>Records read and written per round trip while rebuilding.</summary>
     public const int BatchSize = 500;
 
+    /// <summary>
+    /// How many matches a search ranks at most (<c>Search:RankingWindow</c>; 0 ranks every match).
+    /// Ranking costs time for every matching record, and a word found in most of a large site (or a
+    /// phrase of common words) matches tens of thousands: 50–130 ms on 50,000 posts, against 2–5 ms for
+    /// an ordinary search. When more records match than this, the newest-indexed that many (the records
+    /// most recently added to the site) are ranked and the results say so
+    /// (<see cref="SearchResults.RankedNewest"/>); filters narrow the matches before they are counted,
+    /// so a year or a tag reaches any older record. See bench/README.md for the measurements.
+    /// </summary>
+    public const int DefaultRankingWindow = 1_000;
+
     protected DateTime NowUtc => clock.GetUtcNow().UtcDateTime;
 
-    public static ISearchIndex For(BroadsheetDb db, TimeProvider clock) =>
-        db.Provider == DatabaseProvider.Postgres ? new PostgresSearchIndex(db, clock) : new SqliteSearchIndex(db, clock);
+    public static ISearchIndex For(BroadsheetDb db, TimeProvider clock, int rankingWindow = DefaultRankingWindow) =>
+        db.Provider == DatabaseProvider.Postgres ? new PostgresSearchIndex(db, clock, rankingWindow) : new SqliteSearchIndex(db, clock, rankingWindow);
 
     public async Task IndexAsync(IReadOnlyCollection<SearchDocument> documents, CancellationToken cancellationToken = default)
     {
@@ -115,9 +126,9 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
         if (request.Query.IsEmpty) return SearchResults.None(request.Page);
         var page = Math.Max(1, request.Page);
         var pageSize = Math.Clamp(request.PageSize, 1, 100);
-        var hits = await WithConnectionAsync(() => QueryAsync(request with { Page = page, PageSize = pageSize }, cancellationToken), cancellationToken);
+        var (hits, capped) = await WithConnectionAsync(() => QueryAsync(request with { Page = page, PageSize = pageSize }, cancellationToken), cancellationToken);
         var hasMore = hits.Count > pageSize;
-        return new SearchResults(hasMore ? hits.Take(pageSize).ToList() : hits, page, hasMore);
+        return new SearchResults(hasMore ? hits.Take(pageSize).ToList() : hits, page, hasMore, capped ? rankingWindow : null);
     }
 
     /// <summary>Writes the documents (insert or replace by source and record id; both databases speak this UPSERT).</summary>
@@ -158,17 +169,18 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
     /// exactly the page the full query would (too few survived the filters, or a tie at the cut), the
     /// full query runs instead. Either way the page is the same.
     /// </summary>
-    private async Task<IReadOnlyList<SearchHit>> QueryAsync(SearchRequest request, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<SearchHit> Hits, bool Capped)> QueryAsync(SearchRequest request, CancellationToken cancellationToken)
     {
         if (CanRankCandidatesFirst(request))
         {
-            var (hits, exact) = await RunAsync(request, candidatesFirst: true, cancellationToken);
-            if (exact) return hits;
+            var (hits, capped, exact) = await RunAsync(request, candidatesFirst: true, cancellationToken);
+            if (exact) return (hits, capped);
         }
-        return (await RunAsync(request, candidatesFirst: false, cancellationToken)).Hits;
+        var full = await RunAsync(request, candidatesFirst: false, cancellationToken);
+        return (full.Hits, full.Capped);
     }
 
-    private async Task<(IReadOnlyList<SearchHit> Hits, bool Exact)> RunAsync(SearchRequest request, bool candidatesFirst, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<SearchHit> Hits, bool Capped, bool Exact)> RunAsync(SearchRequest request, bool candidatesFirst, CancellationToken cancellationToken)
     {
         await using var command = Command("");
         // The filters are plain SQL both databases share; tags are stored as "|slug-a|slug-b|".
@@ -220,10 +232,17 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
         Parameter(command, "take", take);
         Parameter(command, "skip", skip);
         if (candidatesFirst) Parameter(command, "candidates", candidates);
-        command.CommandText = QuerySql(request.Query, command, filters.ToString(), candidatesFirst);
+        var windowed = rankingWindow > 0;
+        if (windowed)
+        {
+            Parameter(command, "window", rankingWindow);
+            Parameter(command, "window_plus_one", rankingWindow + 1);
+        }
+        command.CommandText = QuerySql(request.Query, command, filters.ToString(), candidatesFirst, windowed);
         var hits = new List<SearchHit>();
         double lastScore = 0, worstCandidate = 0;
         var candidateCount = 0;
+        var capped = false;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
@@ -240,33 +259,36 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock) : ISe
                 reader.GetBoolean(6),
                 [.. reader.GetString(7).Split('\n', StringSplitOptions.RemoveEmptyEntries).Zip(reader.GetString(8).Split('|', StringSplitOptions.RemoveEmptyEntries))],
                 reader.GetString(9).Split('\n', StringSplitOptions.RemoveEmptyEntries)));
+            capped = reader.GetBoolean(12);
             if (candidatesFirst)
             {
-                lastScore = reader.GetDouble(12);
-                candidateCount = reader.GetInt32(13);
-                worstCandidate = reader.GetDouble(14);
+                lastScore = reader.GetDouble(13);
+                candidateCount = reader.GetInt32(14);
+                worstCandidate = reader.GetDouble(15);
             }
         }
-        if (!candidatesFirst) return (hits, true);
+        if (!candidatesFirst) return (hits, capped, true);
         // Exact when the candidates were every match, or when the page (and the row after it) filled up
         // strictly ahead of the weakest candidate (scores ascend: lower is better), so no match outside
         // the candidates could sort in front of a row shown. No rows: nothing matched, or the filters
         // dropped every candidate — the full query decides.
         var exact = hits.Count > 0 && (candidateCount < candidates || (hits.Count == take && lastScore < worstCandidate));
-        return (hits, exact);
+        return (hits, capped, exact);
     }
 
     /// <summary>
     /// The provider's ranked query: adds its own parameters for the terms, and selects, best first,
     /// source, record_id, kind, title, url, published_at, is_public, tags, tag_slugs, authors, the
     /// marked title and the marked snippet, for rows of <c>search_documents d</c> that match the
-    /// terms and <paramref name="filters"/>, <c>LIMIT @take OFFSET @skip</c>. With
-    /// <paramref name="candidatesFirst"/> (only asked for when <see cref="CanRankCandidatesFirst"/>
-    /// says so), it ranks only the best <c>@candidates</c> matches before filtering, and adds three
-    /// columns: the row's score (ascending is better), how many candidates there were, and the weakest
-    /// candidate's score.
+    /// terms and <paramref name="filters"/>, <c>LIMIT @take OFFSET @skip</c>, then whether the ranking
+    /// window was full (a boolean; false unless <paramref name="windowed"/>). With
+    /// <paramref name="windowed"/>, only the newest <c>@window</c> matches (by id) are ranked when more
+    /// match (<c>@window_plus_one</c> is one more). With <paramref name="candidatesFirst"/> (only asked
+    /// for when <see cref="CanRankCandidatesFirst"/> says so), it ranks only the best <c>@candidates</c>
+    /// matches before filtering, and adds three columns: the row's score (ascending is better), how
+    /// many candidates there were, and the weakest candidate's score.
     /// </summary>
-    protected abstract string QuerySql(SearchQuery query, DbCommand command, string filters, bool candidatesFirst);
+    protected abstract string QuerySql(SearchQuery query, DbCommand command, string filters, bool candidatesFirst, bool windowed);
 
     /// <summary>Whether <see cref="QuerySql"/> can rank candidates before filtering for this request.</summary>
     protected virtual bool CanRankCandidatesFirst(SearchRequest request) => false;

@@ -10,7 +10,8 @@ public static class SearchSetup
     {
         services.ConfigureDbContext<SqliteBroadsheetDb>(o => o.AddInterceptors(SearchSync.Instance));
         services.ConfigureDbContext<PostgresBroadsheetDb>(o => o.AddInterceptors(SearchSync.Instance));
-        services.AddScoped(sp => SearchIndexBase.For(sp.GetRequiredService<BroadsheetDb>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddScoped(sp => SearchIndexBase.For(sp.GetRequiredService<BroadsheetDb>(), sp.GetRequiredService<TimeProvider>(),
+            Math.Max(0, sp.GetRequiredService<IConfiguration>().GetValue("Search:RankingWindow", SearchIndexBase.DefaultRankingWindow))));
         services.AddHostedService<SearchIndexCheck>();
         return services;
     }
