@@ -113,3 +113,84 @@ public sealed class SqliteRankingTests
         Assert.Equal(4, results.Hits.Count);
     }
 }
+
+/// <summary>The background upkeep merges the SQLite index's segments once writes have left several.</summary>
+public sealed class SearchIndexUpkeepTests
+{
+    private static async Task<long> SegmentsAsync(BroadsheetFactory app)
+    {
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+        await db.Database.OpenConnectionAsync();
+        await using var command = db.Database.GetDbConnection().CreateCommand();
+        command.CommandText = "SELECT count(DISTINCT segid) FROM search_fts_idx";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(), CultureInfo.InvariantCulture);
+    }
+
+    [Fact]
+    public async Task Segments_left_by_separate_writes_are_merged_on_the_next_round_and_search_still_finds_everything()
+    {
+        await using var app = new BroadsheetFactory(TestProvider.Sqlite)
+            .With("Search:IndexOnStart", "false").With("Search:TidyAtSegments", "3").With("Search:TidyEvery", "00:10:00");
+        // Each post is saved in its own transaction, and each transaction writes a segment of its own.
+        for (var i = 0; i < 3; i++) await app.AddPostAsync($"Allotment diary {i}", $"Week {i}: the beans, the compost and the rota.");
+        Assert.True(await SegmentsAsync(app) >= 3);
+
+        app.Clock.Advance(TimeSpan.FromMinutes(10));
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await SegmentsAsync(app) > 1 && DateTime.UtcNow < deadline) await Task.Delay(50);
+
+        Assert.Equal(1, await SegmentsAsync(app));
+        var page = await app.CreateClient().GetDocumentAsync("/search?q=compost");
+        Assert.Equal(3, page.QuerySelectorAll(".search-result").Length);
+    }
+
+    [Fact]
+    public async Task Fewer_segments_than_the_threshold_are_left_alone()
+    {
+        await using var app = new BroadsheetFactory(TestProvider.Sqlite).With("Search:IndexOnStart", "false");
+        await app.AddPostAsync("Allotment diary", "The beans.");
+        await app.AddPostAsync("Allotment diary again", "The compost.");
+        var before = await SegmentsAsync(app);
+
+        await using var scope = app.Scope();
+        var index = (SearchIndexBase)scope.ServiceProvider.GetRequiredService<ISearchIndex>();
+        Assert.Null(await index.TidyAsync(mergeAtPieces: 8, CancellationToken.None));
+        Assert.Equal(before, await SegmentsAsync(app));
+        Assert.Equal((int)before, await index.TidyAsync(mergeAtPieces: 2, CancellationToken.None));
+        Assert.Equal(1, await SegmentsAsync(app));
+    }
+}
+
+/// <summary>
+/// A phrase made only of words that are in most records is looked for in the newest records only (see
+/// SearchIndexBase.PhraseScanPerWindow), and the reader is told; a phrase with a rarer word is searched everywhere.
+/// </summary>
+public sealed class SqlitePhraseOfCommonWordsTests
+{
+    [Fact]
+    public async Task A_phrase_of_common_words_is_looked_for_in_the_newest_records_and_the_page_says_so()
+    {
+        // A window of 2 ranks two matches and looks for such a phrase in the newest 2 x 8 = 16 records.
+        await using var app = new BroadsheetFactory(TestProvider.Sqlite).With("Search:IndexOnStart", "false").With("Search:RankingWindow", "2");
+        await app.AddPostAsync("The first meeting", "Whether to march or to have a picnic was the question.", publishedAt: new DateTime(2019, 5, 1, 12, 0, 0, DateTimeKind.Utc));
+        var now = app.Clock.GetUtcNow().UtcDateTime;
+        for (var i = 0; i < 20; i++)
+            await app.AddPostAsync($"Meeting {i}", $"Minutes {i}: to have the hall, or the church, we need to ask early. Have a look at the rota or write to us.", publishedAt: now.AddDays(-30 + i));
+        var client = app.CreateClient();
+
+        var page = await client.GetDocumentAsync("/search?q=" + Uri.EscapeDataString("\"or to have\""));
+        Assert.Empty(page.QuerySelectorAll(".search-result"));
+        Assert.Contains("only the newest 16 were searched for the phrase", page.QuerySelector(".search-window")?.Text());
+
+        // A year narrows the records first: the phrase is found in 2019.
+        var inYear = await client.GetDocumentAsync("/search?year=2019&q=" + Uri.EscapeDataString("\"or to have\""));
+        Assert.Equal(["The first meeting"], inYear.QuerySelectorAll(".search-result .result-title").Select(t => t.Text()));
+        Assert.Null(inYear.QuerySelector(".search-window"));
+
+        // "picnic" is in one record: the phrase is searched for everywhere.
+        var rare = await client.GetDocumentAsync("/search?q=" + Uri.EscapeDataString("\"have a picnic\""));
+        Assert.Equal(["The first meeting"], rare.QuerySelectorAll(".search-result .result-title").Select(t => t.Text()));
+        Assert.Null(rare.QuerySelector(".search-window"));
+    }
+}

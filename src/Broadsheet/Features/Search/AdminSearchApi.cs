@@ -11,8 +11,10 @@ public sealed record AdminSearchHit(
 /// <summary>
 /// A page of admin search results. <see cref="RankedNewest"/> is set when more records matched than a
 /// search ranks: the items are then the best of that many most recently added matches.
+/// <see cref="SearchedNewest"/> is set when a phrase of common words was looked for in only that many of
+/// the newest records, and older ones may hold it too.
 /// </summary>
-public sealed record AdminSearchResults(IReadOnlyList<AdminSearchHit> Items, int Page, int PageSize, bool HasMore, int? RankedNewest);
+public sealed record AdminSearchResults(IReadOnlyList<AdminSearchHit> Items, int Page, int PageSize, bool HasMore, int? RankedNewest, int? SearchedNewest);
 
 /// <summary>
 /// <c>GET /api/admin/search</c>: the admin search (drafts, scheduled and published, best first) for
@@ -53,6 +55,6 @@ public static class AdminSearchApi
             [.. results.Hits.Select(h => new AdminSearchHit(
                 h.Kind, h.RecordId, h.Title, h.TitleHtml, h.SnippetHtml, h.StatusAt(now).ToString().ToLowerInvariant(), h.PublishedAt,
                 h.Authors, [.. h.Tags.Select(t => t.Name)], h.StatusAt(now) == SearchStatus.Published ? h.Url : null, $"/admin/posts/edit/{h.RecordId}"))],
-            results.Page, size, results.HasMore, results.RankedNewest));
+            results.Page, size, results.HasMore, results.RankedNewest, results.SearchedNewest));
     }
 }

@@ -71,8 +71,10 @@ public sealed record SearchHit(
 /// A page of results, best first, and whether another page follows. <see cref="RankedNewest"/> is set
 /// when more records matched than a search ranks (<see cref="SearchIndexBase.DefaultRankingWindow"/>):
 /// the results are then the best of the that-many newest matches, and a reader should be told.
+/// <see cref="SearchedNewest"/> is set when a phrase of common words was looked for in only that many
+/// of the newest records (<see cref="SearchIndexBase.PhraseScanPerWindow"/>), and older ones may hold it too.
 /// </summary>
-public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Page, bool HasMore, int? RankedNewest = null)
+public sealed record SearchResults(IReadOnlyList<SearchHit> Hits, int Page, bool HasMore, int? RankedNewest = null, int? SearchedNewest = null)
 {
     public static SearchResults None(int page) => new([], page, false);
 }

@@ -79,7 +79,7 @@ public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock, int
             SELECT d.source, d.record_id, d.kind, d.title, d.url, d.published_at, d.is_public, d.tags, d.tag_slugs, d.authors,
                    ts_headline({Config}, d.title, q.query, @title_options),
                    ts_headline({Config}, d.body, q.query, @body_options),
-                   (SELECT capped FROM window_start)
+                   (SELECT capped FROM window_start), false
             FROM ranked JOIN search_documents d ON d.id = ranked.id, q
             ORDER BY ranked.score DESC, ranked.published_at DESC NULLS LAST, ranked.id DESC
             """;

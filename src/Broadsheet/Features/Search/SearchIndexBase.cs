@@ -28,6 +28,22 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     /// </summary>
     public const int DefaultRankingWindow = 1_000;
 
+    /// <summary>
+    /// A quoted phrase made only of common words (each in more than 1/<see cref="CommonWordShare"/> of all
+    /// records: "of the", "and to have") may be in few of the many records that hold its words, and
+    /// finding those means checking word positions in every one: 10–35 ms on 50,000 posts. On SQLite such
+    /// a phrase is looked for in the newest <c>RankingWindow × PhraseScanPerWindow</c> records only, and
+    /// the results say so (<see cref="SearchResults.SearchedNewest"/>) when that left older records
+    /// unsearched. A phrase with any less common word is searched everywhere: its rarest word leads.
+    /// </summary>
+    public const int PhraseScanPerWindow = 8;
+
+    /// <summary>See <see cref="PhraseScanPerWindow"/>.</summary>
+    public const int CommonWordShare = 8;
+
+    /// <summary>How many matches a search ranks at most (0: all); see <see cref="DefaultRankingWindow"/>.</summary>
+    protected int RankingWindow => rankingWindow;
+
     protected DateTime NowUtc => clock.GetUtcNow().UtcDateTime;
 
     public static ISearchIndex For(BroadsheetDb db, TimeProvider clock, int rankingWindow = DefaultRankingWindow) =>
@@ -126,9 +142,10 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
         if (request.Query.IsEmpty) return SearchResults.None(request.Page);
         var page = Math.Max(1, request.Page);
         var pageSize = Math.Clamp(request.PageSize, 1, 100);
-        var (hits, capped) = await WithConnectionAsync(() => QueryAsync(request with { Page = page, PageSize = pageSize }, cancellationToken), cancellationToken);
+        var (hits, capped, scanCut) = await WithConnectionAsync(() => QueryAsync(request with { Page = page, PageSize = pageSize }, cancellationToken), cancellationToken);
         var hasMore = hits.Count > pageSize;
-        return new SearchResults(hasMore ? hits.Take(pageSize).ToList() : hits, page, hasMore, capped ? rankingWindow : null);
+        return new SearchResults(hasMore ? hits.Take(pageSize).ToList() : hits, page, hasMore,
+            capped ? rankingWindow : null, scanCut ? rankingWindow * PhraseScanPerWindow : null);
     }
 
     /// <summary>Writes the documents (insert or replace by source and record id; both databases speak this UPSERT).</summary>
@@ -169,18 +186,18 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     /// exactly the page the full query would (too few survived the filters, or a tie at the cut), the
     /// full query runs instead. Either way the page is the same.
     /// </summary>
-    private async Task<(IReadOnlyList<SearchHit> Hits, bool Capped)> QueryAsync(SearchRequest request, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<SearchHit> Hits, bool Capped, bool ScanCut)> QueryAsync(SearchRequest request, CancellationToken cancellationToken)
     {
         if (CanRankCandidatesFirst(request))
         {
-            var (hits, capped, exact) = await RunAsync(request, candidatesFirst: true, cancellationToken);
-            if (exact) return (hits, capped);
+            var (hits, capped, scanCut, exact) = await RunAsync(request, candidatesFirst: true, cancellationToken);
+            if (exact) return (hits, capped, scanCut);
         }
         var full = await RunAsync(request, candidatesFirst: false, cancellationToken);
-        return (full.Hits, full.Capped);
+        return (full.Hits, full.Capped, full.ScanCut);
     }
 
-    private async Task<(IReadOnlyList<SearchHit> Hits, bool Capped, bool Exact)> RunAsync(SearchRequest request, bool candidatesFirst, CancellationToken cancellationToken)
+    private async Task<(IReadOnlyList<SearchHit> Hits, bool Capped, bool ScanCut, bool Exact)> RunAsync(SearchRequest request, bool candidatesFirst, CancellationToken cancellationToken)
     {
         await using var command = Command("");
         // The filters are plain SQL both databases share; tags are stored as "|slug-a|slug-b|".
@@ -242,10 +259,17 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
         var hits = new List<SearchHit>();
         double lastScore = 0, worstCandidate = 0;
         var candidateCount = 0;
-        var capped = false;
+        bool capped = false, scanCut = false;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
+            if (reader.IsDBNull(0))
+            {
+                // Nothing found: a row of only the window's flags.
+                capped = reader.GetBoolean(12);
+                scanCut = reader.GetBoolean(13);
+                continue;
+            }
             var title = reader.GetString(3);
             hits.Add(new SearchHit(
                 reader.GetString(0),
@@ -260,20 +284,21 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
                 [.. reader.GetString(7).Split('\n', StringSplitOptions.RemoveEmptyEntries).Zip(reader.GetString(8).Split('|', StringSplitOptions.RemoveEmptyEntries))],
                 reader.GetString(9).Split('\n', StringSplitOptions.RemoveEmptyEntries)));
             capped = reader.GetBoolean(12);
+            scanCut = reader.GetBoolean(13);
             if (candidatesFirst)
             {
-                lastScore = reader.GetDouble(13);
-                candidateCount = reader.GetInt32(14);
-                worstCandidate = reader.GetDouble(15);
+                lastScore = reader.GetDouble(14);
+                candidateCount = reader.GetInt32(15);
+                worstCandidate = reader.GetDouble(16);
             }
         }
-        if (!candidatesFirst) return (hits, capped, true);
+        if (!candidatesFirst) return (hits, capped, scanCut, true);
         // Exact when the candidates were every match, or when the page (and the row after it) filled up
         // strictly ahead of the weakest candidate (scores ascend: lower is better), so no match outside
         // the candidates could sort in front of a row shown. No rows: nothing matched, or the filters
         // dropped every candidate — the full query decides.
         var exact = hits.Count > 0 && (candidateCount < candidates || (hits.Count == take && lastScore < worstCandidate));
-        return (hits, capped, exact);
+        return (hits, capped, scanCut, exact);
     }
 
     /// <summary>
@@ -281,7 +306,9 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     /// source, record_id, kind, title, url, published_at, is_public, tags, tag_slugs, authors, the
     /// marked title and the marked snippet, for rows of <c>search_documents d</c> that match the
     /// terms and <paramref name="filters"/>, <c>LIMIT @take OFFSET @skip</c>, then whether the ranking
-    /// window was full (a boolean; false unless <paramref name="windowed"/>). With
+    /// window was full and whether a phrase of common words was looked for in only the newest records
+    /// before it filled (booleans; false unless <paramref name="windowed"/>; when nothing matches, the
+    /// provider may return one row whose first column is NULL, to carry these two). With
     /// <paramref name="windowed"/>, only the newest <c>@window</c> matches (by id) are ranked when more
     /// match (<c>@window_plus_one</c> is one more). With <paramref name="candidatesFirst"/> (only asked
     /// for when <see cref="CanRankCandidatesFirst"/> says so), it ranks only the best <c>@candidates</c>
@@ -305,6 +332,15 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     protected abstract DateTime ReadDate(DbDataReader reader, int ordinal);
 
     protected virtual Task AfterRebuildAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+    /// <summary>
+    /// Keeps the index quick to read after many separate writes (see <see cref="SearchIndexUpkeep"/>):
+    /// returns how many pieces the index was in, if it was merged, else null.
+    /// </summary>
+    public Task<int?> TidyAsync(int mergeAtPieces, CancellationToken cancellationToken) =>
+        WithConnectionAsync(() => TidyCoreAsync(mergeAtPieces, cancellationToken), cancellationToken);
+
+    protected virtual Task<int?> TidyCoreAsync(int mergeAtPieces, CancellationToken cancellationToken) => Task.FromResult<int?>(null);
 
     /// <summary>A command on the context's connection (opened by <see cref="WithConnectionAsync"/>), in its current transaction.</summary>
     protected DbCommand Command(string sql)

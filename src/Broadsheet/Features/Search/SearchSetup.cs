@@ -13,6 +13,7 @@ public static class SearchSetup
         services.AddScoped(sp => SearchIndexBase.For(sp.GetRequiredService<BroadsheetDb>(), sp.GetRequiredService<TimeProvider>(),
             Math.Max(0, sp.GetRequiredService<IConfiguration>().GetValue("Search:RankingWindow", SearchIndexBase.DefaultRankingWindow))));
         services.AddHostedService<SearchIndexCheck>();
+        services.AddHostedService<SearchIndexUpkeep>();
         return services;
     }
 }

@@ -74,8 +74,80 @@ internal static unsafe partial class SqliteRanking
         {
             if (api->CreateFunction(api, name, (void*)db, &Rank, null) != SqliteOk) return false;
         }
-        Registered.AddOrUpdate(handle, FunctionName);
+        Registered.AddOrUpdate(handle, new Fts5Handle((nint)api));
         return true;
+    }
+
+    /// <summary>The connection's <c>fts5_api</c>, kept with the handle it belongs to.</summary>
+    private sealed record Fts5Handle(nint Api);
+
+    /// <summary>
+    /// Whether every word of the query is in more than <paramref name="share"/> of the index's records
+    /// (null if that cannot be told on this connection). Words are stemmed by FTS5's own tokenizer, as
+    /// the index stemmed them, and counted from the vocabulary (remembered for a few minutes).
+    /// </summary>
+    public static bool? AllWordsCommon(SqliteConnection connection, SearchQuery query, double share)
+    {
+        if (connection.Handle is not { } handle || !Registered.TryGetValue(handle, out var registered) || registered is not Fts5Handle fts5) return null;
+        var db = handle.DangerousGetHandle();
+        var records = Vocabulary.Records(db);
+        if (records <= 0) return null;
+        using var vocabulary = new Vocabulary(db);
+        foreach (var term in query.Terms)
+        {
+            if (term.Prefix) return false;
+            var tokens = Tokenize((Fts5ApiTable*)fts5.Api, string.Join(' ', term.Words));
+            if (tokens is null) return null;
+            foreach (var token in tokens)
+            {
+                var documents = vocabulary.Documents(token);
+                if (documents < 0) return null;
+                if (documents <= share * records) return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>The tokens FTS5 makes of <paramref name="text"/> in a query: the table's tokenizer, porter over unicode61 without diacritics (see the AddSearch migration).</summary>
+    private static List<byte[]>? Tokenize(Fts5ApiTable* api, string text)
+    {
+        Fts5Tokenizer tokenizer;
+        void* userData;
+        fixed (byte* porter = "porter\0"u8)
+            if (api->FindTokenizer(api, porter, &userData, &tokenizer) != SqliteOk) return null;
+        fixed (byte* unicode61 = "unicode61\0"u8)
+        fixed (byte* removeDiacritics = "remove_diacritics\0"u8)
+        fixed (byte* two = "2\0"u8)
+        {
+            var arguments = stackalloc byte*[] { unicode61, removeDiacritics, two };
+            nint instance;
+            if (tokenizer.Create(userData, arguments, 3, &instance) != SqliteOk) return null;
+            var tokens = new List<byte[]>();
+            var collected = GCHandle.Alloc(tokens);
+            try
+            {
+                var utf8 = System.Text.Encoding.UTF8.GetBytes(text);
+                fixed (byte* bytes = utf8)
+                    if (tokenizer.Tokenize(instance, (void*)GCHandle.ToIntPtr(collected), TokenizeQuery, bytes, utf8.Length, &CollectToken) != SqliteOk) return null;
+                return tokens;
+            }
+            finally
+            {
+                collected.Free();
+                tokenizer.Delete(instance);
+            }
+        }
+    }
+
+    /// <summary>FTS5_TOKENIZE_QUERY: the text is a query, not a document.</summary>
+    private const int TokenizeQuery = 0x0001;
+
+    [UnmanagedCallersOnly(CallConvs = [typeof(CallConvCdecl)])]
+    private static int CollectToken(void* context, int flags, byte* token, int length, int start, int end)
+    {
+        // Colocated tokens (synonyms) would share a position; porter and unicode61 make none.
+        ((List<byte[]>)GCHandle.FromIntPtr((nint)context).Target!).Add(new ReadOnlySpan<byte>(token, length).ToArray());
+        return SqliteOk;
     }
 
     private static Fts5ApiTable* Fts5Api(nint db)
@@ -245,6 +317,29 @@ internal static unsafe partial class SqliteRanking
         private readonly string? database = DatabaseName(db);
         private nint lookup;
 
+        /// <summary>How many records the index holds (remembered like the counts).</summary>
+        public static long Records(nint db)
+        {
+            var database = DatabaseName(db);
+            var key = database is null ? null : database + "\n";
+            var now = Environment.TickCount64;
+            if (key is not null && Remembered.TryGetValue(key, out var known) && known.Until > now) return known.Documents;
+            nint statement;
+            fixed (byte* sql = "SELECT count(*) FROM search_documents\0"u8)
+                if (sqlite3_prepare_v2(db, sql, -1, &statement, 0) != SqliteOk) return -1;
+            try
+            {
+                if (sqlite3_step(statement) != SqliteRow) return -1;
+                var records = sqlite3_column_int64(statement, 0);
+                if (key is not null) Remembered[key] = (records, now + (long)KeptFor.TotalMilliseconds);
+                return records;
+            }
+            finally
+            {
+                _ = sqlite3_finalize(statement);
+            }
+        }
+
         public long Documents(ReadOnlySpan<byte> token)
         {
             var key = database is null ? null : database + "\n" + System.Text.Encoding.UTF8.GetString(token);
@@ -307,8 +402,17 @@ internal static unsafe partial class SqliteRanking
     {
         public int Version;
         public nint CreateTokenizer;
-        public nint FindTokenizer;
+        public delegate* unmanaged[Cdecl]<Fts5ApiTable*, byte*, void**, Fts5Tokenizer*, int> FindTokenizer;
         public delegate* unmanaged[Cdecl]<Fts5ApiTable*, byte*, void*, delegate* unmanaged[Cdecl]<Fts5ExtensionApi*, nint, nint, int, nint*, void>, delegate* unmanaged[Cdecl]<void*, void>, int> CreateFunction;
+    }
+
+    /// <summary><c>struct fts5_tokenizer</c> (fts5.h, version 1: what xFindTokenizer fills in).</summary>
+    [StructLayout(LayoutKind.Sequential)]
+    private struct Fts5Tokenizer
+    {
+        public delegate* unmanaged[Cdecl]<void*, byte**, int, nint*, int> Create;
+        public delegate* unmanaged[Cdecl]<nint, void> Delete;
+        public delegate* unmanaged[Cdecl]<nint, void*, int, byte*, int, delegate* unmanaged[Cdecl]<void*, int, byte*, int, int, int, int>, int> Tokenize;
     }
 
     /// <summary><c>struct Fts5ExtensionApi</c> (fts5.h), in its order; members this function does not call are plain pointers.</summary>
