@@ -29,17 +29,19 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     public const int DefaultRankingWindow = 1_000;
 
     /// <summary>
-    /// A quoted phrase made only of common words (each in more than 1/<see cref="CommonWordShare"/> of all
-    /// records: "of the", "and to have") may be in few of the many records that hold its words, and
-    /// finding those means checking word positions in every one: 10–35 ms on 50,000 posts. On SQLite such
-    /// a phrase is looked for in the newest <c>RankingWindow × PhraseScanPerWindow</c> records only, and
-    /// the results say so (<see cref="SearchResults.SearchedNewest"/>) when that left older records
-    /// unsearched. A phrase with any less common word is searched everywhere: its rarest word leads.
+    /// A quoted phrase made only of common words (each in more than <c>RankingWindow ×</c>
+    /// <see cref="CommonWordPerWindow"/> records, 4,000 by default: "of the", "or to have") may be in few of
+    /// the many records that hold its words, and finding those means checking word positions in every
+    /// one: 10–35 ms on 50,000 posts. On SQLite such a phrase is looked for in the newest
+    /// <c>RankingWindow × PhraseScanPerWindow</c> records only (8,000), and the results say so
+    /// (<see cref="SearchResults.SearchedNewest"/>) when that left older records unsearched. A phrase
+    /// with a rarer word is searched everywhere: its rarest word leads FTS5 through few records.
+    /// A site with fewer records than that is always searched whole.
     /// </summary>
     public const int PhraseScanPerWindow = 8;
 
     /// <summary>See <see cref="PhraseScanPerWindow"/>.</summary>
-    public const int CommonWordShare = 8;
+    public const int CommonWordPerWindow = 4;
 
     /// <summary>How many matches a search ranks at most (0: all); see <see cref="DefaultRankingWindow"/>.</summary>
     protected int RankingWindow => rankingWindow;

@@ -82,17 +82,14 @@ internal static unsafe partial class SqliteRanking
     private sealed record Fts5Handle(nint Api);
 
     /// <summary>
-    /// Whether every word of the query is in more than <paramref name="share"/> of the index's records
-    /// (null if that cannot be told on this connection). Words are stemmed by FTS5's own tokenizer, as
-    /// the index stemmed them, and counted from the vocabulary (remembered for a few minutes).
+    /// Whether every word of the query is in more than <paramref name="records"/> records (null if that
+    /// cannot be told on this connection). Words are stemmed by FTS5's own tokenizer, as the index
+    /// stemmed them, and counted from the vocabulary (remembered for a few minutes).
     /// </summary>
-    public static bool? AllWordsCommon(SqliteConnection connection, SearchQuery query, double share)
+    public static bool? AllWordsInMoreThan(SqliteConnection connection, SearchQuery query, long records)
     {
         if (connection.Handle is not { } handle || !Registered.TryGetValue(handle, out var registered) || registered is not Fts5Handle fts5) return null;
-        var db = handle.DangerousGetHandle();
-        var records = Vocabulary.Records(db);
-        if (records <= 0) return null;
-        using var vocabulary = new Vocabulary(db);
+        using var vocabulary = new Vocabulary(handle.DangerousGetHandle());
         foreach (var term in query.Terms)
         {
             if (term.Prefix) return false;
@@ -102,7 +99,7 @@ internal static unsafe partial class SqliteRanking
             {
                 var documents = vocabulary.Documents(token);
                 if (documents < 0) return null;
-                if (documents <= share * records) return false;
+                if (documents <= records) return false;
             }
         }
         return true;
@@ -316,29 +313,6 @@ internal static unsafe partial class SqliteRanking
 
         private readonly string? database = DatabaseName(db);
         private nint lookup;
-
-        /// <summary>How many records the index holds (remembered like the counts).</summary>
-        public static long Records(nint db)
-        {
-            var database = DatabaseName(db);
-            var key = database is null ? null : database + "\n";
-            var now = Environment.TickCount64;
-            if (key is not null && Remembered.TryGetValue(key, out var known) && known.Until > now) return known.Documents;
-            nint statement;
-            fixed (byte* sql = "SELECT count(*) FROM search_documents\0"u8)
-                if (sqlite3_prepare_v2(db, sql, -1, &statement, 0) != SqliteOk) return -1;
-            try
-            {
-                if (sqlite3_step(statement) != SqliteRow) return -1;
-                var records = sqlite3_column_int64(statement, 0);
-                if (key is not null) Remembered[key] = (records, now + (long)KeptFor.TotalMilliseconds);
-                return records;
-            }
-            finally
-            {
-                _ = sqlite3_finalize(statement);
-            }
-        }
 
         public long Documents(ReadOnlySpan<byte> token)
         {

@@ -190,12 +190,12 @@ public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock, int r
 
     /// <summary>
     /// Whether the query has a phrase and every word in it is in more than
-    /// 1/<see cref="SearchIndexBase.CommonWordShare"/> of all records; if so, adds <c>@scan_records</c>.
+    /// <c>RankingWindow × </c><see cref="SearchIndexBase.CommonWordPerWindow"/> records; if so, adds <c>@scan_records</c>.
     /// </summary>
     private bool PhraseOfCommonWords(SearchQuery query, DbCommand command)
     {
         if (!query.HasPhrase || command.Connection is not Microsoft.Data.Sqlite.SqliteConnection connection) return false;
-        if (SqliteRanking.AllWordsCommon(connection, query, 1.0 / CommonWordShare) != true) return false;
+        if (SqliteRanking.AllWordsInMoreThan(connection, query, (long)RankingWindow * CommonWordPerWindow) != true) return false;
         Parameter(command, "scan_records", RankingWindow * PhraseScanPerWindow);
         return true;
     }
