@@ -45,9 +45,12 @@ internal sealed partial class SqliteIndexHints : DbCommandInterceptor
         if (!hint.Success) return;
         var table = hint.Groups["table"].Value;
         var index = hint.Groups["index"].Value;
-        var from = new Regex($"FROM \"{Regex.Escape(table)}\" AS \"(?<alias>\\w+)\"", RegexOptions.CultureInvariant);
+        var from = FromClauses.GetOrAdd(table, static t => new Regex($"FROM \"{Regex.Escape(t)}\" AS \"(?<alias>\\w+)\"", RegexOptions.CultureInvariant));
         command.CommandText = from.Replace(sql, m => $"{m.Value} INDEXED BY \"{index}\"", 1);
     }
+
+    /// <summary>Each hinted table's FROM-clause pattern, built once (tables are few and fixed by the model).</summary>
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Regex> FromClauses = new(StringComparer.Ordinal);
 
     [GeneratedRegex(@"^-- sqlite-index: (?<table>\w+) (?<index>\w+)$", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
     private static partial Regex HintLine();

@@ -172,7 +172,7 @@ public sealed class SqlitePhraseOfCommonWordsTests
     public async Task A_phrase_of_common_words_is_looked_for_in_the_newest_records_and_the_page_says_so()
     {
         // A window of 2 ranks two matches; a phrase whose words are each in more than 2 x 4 = 8 records is
-        // looked for in the newest 2 x 8 = 16 records.
+        // looked for in the newest 2 x 4 = 8 records.
         await using var app = new BroadsheetFactory(TestProvider.Sqlite).With("Search:IndexOnStart", "false").With("Search:RankingWindow", "2");
         await app.AddPostAsync("The first meeting", "Whether to march or to have a picnic was the question.", publishedAt: new DateTime(2019, 5, 1, 12, 0, 0, DateTimeKind.Utc));
         var now = app.Clock.GetUtcNow().UtcDateTime;
@@ -182,7 +182,7 @@ public sealed class SqlitePhraseOfCommonWordsTests
 
         var page = await client.GetDocumentAsync("/search?q=" + Uri.EscapeDataString("\"or to have\""));
         Assert.Empty(page.QuerySelectorAll(".search-result"));
-        Assert.Contains("only the newest 16 were searched for the phrase", page.QuerySelector(".search-window")?.Text());
+        Assert.Contains("only the newest 8 were searched for the phrase", page.QuerySelector(".search-window")?.Text());
 
         // A year narrows the records first: the phrase is found in 2019.
         var inYear = await client.GetDocumentAsync("/search?year=2019&q=" + Uri.EscapeDataString("\"or to have\""));

@@ -33,12 +33,12 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     /// <see cref="CommonWordPerWindow"/> records, 4,000 by default: "of the", "or to have") may be in few of
     /// the many records that hold its words, and finding those means checking word positions in every
     /// one: 10–35 ms on 50,000 posts. On SQLite such a phrase is looked for in the newest
-    /// <c>RankingWindow × PhraseScanPerWindow</c> records only (8,000), and the results say so
+    /// <c>RankingWindow × PhraseScanPerWindow</c> records only (4,000), and the results say so
     /// (<see cref="SearchResults.SearchedNewest"/>) when that left older records unsearched. A phrase
     /// with a rarer word is searched everywhere: its rarest word leads FTS5 through few records.
     /// A site with fewer records than that is always searched whole.
     /// </summary>
-    public const int PhraseScanPerWindow = 8;
+    public const int PhraseScanPerWindow = 4;
 
     /// <summary>See <see cref="PhraseScanPerWindow"/>.</summary>
     public const int CommonWordPerWindow = 4;
@@ -261,15 +261,16 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
         var hits = new List<SearchHit>();
         double lastScore = 0, worstCandidate = 0;
         var candidateCount = 0;
-        bool capped = false, scanCut = false;
+        bool capped = false, scanCut = false, nothingMatched = false;
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         while (await reader.ReadAsync(cancellationToken))
         {
             if (reader.IsDBNull(0))
             {
-                // Nothing found: a row of only the window's flags.
+                // Nothing found: a row of only the window's flags (and, ranking candidates first, their count).
                 capped = reader.GetBoolean(12);
                 scanCut = reader.GetBoolean(13);
+                nothingMatched = candidatesFirst && !reader.IsDBNull(15) && reader.GetInt32(15) == 0;
                 continue;
             }
             var title = reader.GetString(3);
@@ -297,9 +298,9 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
         if (!candidatesFirst) return (hits, capped, scanCut, true);
         // Exact when the candidates were every match, or when the page (and the row after it) filled up
         // strictly ahead of the weakest candidate (scores ascend: lower is better), so no match outside
-        // the candidates could sort in front of a row shown. No rows: nothing matched, or the filters
-        // dropped every candidate — the full query decides.
-        var exact = hits.Count > 0 && (candidateCount < candidates || (hits.Count == take && lastScore < worstCandidate));
+        // the candidates could sort in front of a row shown. No rows: exact if nothing matched at all; if
+        // the filters dropped every candidate, the full query decides.
+        var exact = nothingMatched || (hits.Count > 0 && (candidateCount < candidates || (hits.Count == take && lastScore < worstCandidate)));
         return (hits, capped, scanCut, exact);
     }
 

@@ -150,7 +150,9 @@ public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock, int r
             """);
 
         // When nothing is found, one row of NULLs still carries window_start's flags (a reader is told
-        // when a phrase was looked for in the newest records only); the last three columns sort the page.
+        // when a phrase was looked for in the newest records only) and, ranking candidates first, how many
+        // candidates there were (none: nothing matched, and the filtered query need not run); the last
+        // three columns sort the page.
         string CandidatesFirst(string matches) => $"""
             WITH {matches}
             candidates AS (SELECT id, score FROM matches ORDER BY score LIMIT @candidates),
@@ -168,7 +170,7 @@ public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock, int r
             JOIN search_documents d ON d.id = ranked.id
             WHERE search_fts MATCH @match
             UNION ALL
-            SELECT {Nulls(12)}, capped, scan_cut, {Nulls(6)} FROM window_start WHERE NOT EXISTS (SELECT 1 FROM ranked)
+            SELECT {Nulls(12)}, capped, scan_cut, NULL, (SELECT count(*) FROM candidates), {Nulls(4)} FROM window_start WHERE NOT EXISTS (SELECT 1 FROM ranked)
             ORDER BY 18, 19 DESC, 20 DESC
             """;
 
