@@ -42,7 +42,7 @@ public sealed class Program
         builder.Services.AddSingleton<SiteSettingsCache>();
         builder.Services.AddSingleton<ContentChanges>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ContentChanges>());
-        builder.Services.AddHostedService<StartupMemoryRelease>();
+        builder.Services.AddStartupMemoryRelease();
 
         // Content
         builder.Services.AddSingleton<ContentRenderer>();
