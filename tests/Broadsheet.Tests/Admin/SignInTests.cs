@@ -41,6 +41,25 @@ public sealed class SignInTests
     }
 
     [Fact]
+    public async Task Forms_carry_an_antiforgery_cookie_under_the_sites_own_name()
+    {
+        await using var app = new BroadsheetFactory();
+        await app.AddUserAsync(Roles.Editor, "ed@example.org");
+        var client = app.Browser();
+
+        var login = await client.GetAsync("/admin/login");
+        var cookie = login.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith(AccountsSetup.AntiforgeryCookieName + "=", StringComparison.Ordinal)).ToLowerInvariant();
+        Assert.Contains("httponly", cookie);
+        Assert.DoesNotContain(login.Headers.GetValues("Set-Cookie"), c => c.StartsWith(".AspNetCore.Antiforgery", StringComparison.Ordinal));
+
+        // The form posts with that cookie and its token; without the cookie the same token is refused.
+        var token = await client.AntiforgeryTokenAsync("/admin/login");
+        var fields = new Dictionary<string, string> { ["Input.Email"] = "ed@example.org", ["Input.Password"] = AdminClient.Password, ["__RequestVerificationToken"] = token };
+        Assert.Equal(HttpStatusCode.Redirect, (await client.PostAsync("/admin/login", new FormUrlEncodedContent(fields))).StatusCode);
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Browser().PostAsync("/admin/login", new FormUrlEncodedContent(fields))).StatusCode);
+    }
+
+    [Fact]
     public async Task Wrong_password_is_refused_and_the_right_one_signs_in_with_a_safe_cookie()
     {
         await using var app = new BroadsheetFactory();

@@ -1,6 +1,8 @@
 using Broadsheet.Data;
 using Broadsheet.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Broadsheet.Tests.Database;
@@ -18,6 +20,41 @@ public abstract class MigrationsTests(TestProvider provider)
         Assert.False(db.Database.HasPendingModelChanges(), "The model has changes that no migration describes: add a migration for this provider.");
         Assert.Empty(await db.Database.GetPendingMigrationsAsync());
         Assert.Equal(1, await db.SiteSettings.CountAsync());
+    }
+
+    [Fact]
+    public async Task A_start_applies_what_is_pending_and_leaves_an_up_to_date_database_as_it_is()
+    {
+        await using var first = new BroadsheetFactory(provider);
+        string last;
+        await using (var scope = first.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+            var applied = (await db.Database.GetAppliedMigrationsAsync()).ToList();
+            last = applied[^1];
+            // Take the newest migration back out, as if this database came from the previous release.
+            await db.GetService<IMigrator>().MigrateAsync(applied[^2]);
+            Assert.Equal([last], await db.Database.GetPendingMigrationsAsync());
+        }
+
+        await using var upgraded = first.AnotherNode();
+        await using (var scope = upgraded.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+            Assert.Equal(last, (await db.Database.GetAppliedMigrationsAsync()).Last());
+        }
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await upgraded.CreateClient().GetAsync("/")).StatusCode);
+
+        // Nothing pending: the next start leaves the database alone and serves from it.
+        await using var restarted = first.AnotherNode();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await restarted.CreateClient().GetAsync("/")).StatusCode);
+        await using (var scope = restarted.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+            Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+            Assert.Equal(1, await db.SiteSettings.CountAsync());
+        }
     }
 }
 

@@ -27,6 +27,9 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
         settings[global::Broadsheet.Data.DataDirectory.ConfigurationKey] = DataDirectory;
         settings["Broadsheet:DemoContent"] = "false";
         settings["OutputCache:Enabled"] = outputCache ? "true" : "false";
+        // The test host starts the app before migrating its database, so the start-up warm-up of the home
+        // page would race the migration; CachingTests runs the warm-up itself.
+        settings["Memory:WarmUpHomePage"] = "false";
         if (provider == TestProvider.Postgres)
         {
             postgresDatabase = PostgresServer.CreateDatabase();

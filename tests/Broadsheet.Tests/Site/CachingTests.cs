@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Broadsheet.Features.Shared;
 using Broadsheet.Tests.Infrastructure;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Broadsheet.Tests.Site;
 
@@ -144,6 +147,24 @@ public abstract class CachingTests(TestProvider provider)
         using var withOtherCookie = new HttpRequestMessage(HttpMethod.Get, "/");
         withOtherCookie.Headers.Add("Cookie", ".AspNetCore.Antiforgery.abc=xyz");
         Assert.NotNull((await reader.SendAsync(withOtherCookie)).Headers.Age);
+    }
+
+    // The warm-up after start renders the home page through the whole pipeline, as "localhost" (the test
+    // client's host too), but must leave the public cache empty: the first reader gets a fresh page.
+    [Fact]
+    public async Task The_start_up_warm_up_renders_the_home_page_and_leaves_the_cache_to_readers()
+    {
+        await using var app = new BroadsheetFactory(provider, outputCache: true);
+        await app.AddPostAsync("Town hall meeting", tags: ["Meetings"]);
+
+        Assert.Equal(StatusCodes.Status200OK, await app.Services.GetRequiredService<StartupMemoryRelease>().WarmUpAsync());
+
+        var reader = app.CreateClient();
+        var first = await reader.GetAsync("/");
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.True(first.Headers.Age is null, "the warm-up's page was stored in the public cache");
+        Assert.Contains("Town hall meeting", await first.Content.ReadAsStringAsync());
+        Assert.True((await reader.GetAsync("/")).Headers.Age is not null, "the reader's page was not cached");
     }
 
     [Fact]

@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using Microsoft.Net.Http.Headers;
 
 namespace Broadsheet.Features.Shared;
@@ -7,6 +7,9 @@ namespace Broadsheet.Features.Shared;
 /// Gives public pages and feeds an ETag (a hash of the bytes) and Last-Modified (the site's last
 /// content change), and answers 304 when the reader already has them. It sits inside the output
 /// cache, so cached responses carry the same headers and the cache answers 304 on its own.
+/// The hash is XxHash128, not a cryptographic one: an ETag only has to change when the page does (a
+/// reader cannot choose a page's bytes), and SHA-256 was the only thing a public page used from OpenSSL,
+/// whose libcrypto (~4 MB resident) it loaded into every process that served a page.
 /// </summary>
 public sealed class ConditionalGetMiddleware(RequestDelegate next, Data.ContentChanges changes)
 {
@@ -33,7 +36,7 @@ public sealed class ConditionalGetMiddleware(RequestDelegate next, Data.ContentC
         var response = context.Response;
         if (response.StatusCode == StatusCodes.Status200OK && !response.Headers.ContainsKey(HeaderNames.SetCookie))
         {
-            var hash = SHA256.HashData(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
+            var hash = XxHash128.Hash(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
             var etag = new EntityTagHeaderValue("\"" + Convert.ToBase64String(hash, 0, 12).Replace('+', '-').Replace('/', '_') + "\"");
             response.Headers.ETag = etag.ToString();
             var lastModified = changes.LastModifiedUtc;

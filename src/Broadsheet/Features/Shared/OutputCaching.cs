@@ -30,7 +30,8 @@ public static class OutputCaching
             o.SizeLimit = 256L * 1024 * 1024;
             o.MaximumBodySize = 4L * 1024 * 1024;
             o.AddBasePolicy(policy => policy
-                .With(ctx => enabled && IsPublic(ctx.HttpContext.Request.Path) && IsAnonymousPublic(ctx.HttpContext))
+                .With(ctx => enabled && IsPublic(ctx.HttpContext.Request.Path) && IsAnonymousPublic(ctx.HttpContext)
+                             && !StartupMemoryRelease.IsWarmUp(ctx.HttpContext))
                 .Tag(ContentChanges.PublicTag)
                 .Expire(TimeSpan.FromMinutes(10)));
         });
