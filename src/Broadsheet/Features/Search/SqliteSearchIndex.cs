@@ -7,9 +7,11 @@ namespace Broadsheet.Features.Search;
 /// <summary>
 /// Search on SQLite: the table <c>search_documents</c> holds one row per record and is the external
 /// content of the FTS5 table <c>search_fts</c> (tokenizer <c>porter unicode61 remove_diacritics 2</c>:
-/// English stems, any script, accents folded), kept in step by triggers. Ranking is bm25 with the
-/// title weighted highest, then tags and authors, then the body; <c>snippet()</c> and
-/// <c>highlight()</c> mark the matches. See the AddSearch migration for the schema.
+/// English stems, any script, accents folded), kept in step by triggers. Ranking is bm25's formula
+/// (<see cref="SqliteRanking"/>) with the title weighted highest, then tags and authors, then the body,
+/// over at most the newest <c>RankingWindow</c> matches; <c>snippet()</c> and <c>highlight()</c> mark
+/// the matches of the shown page. See the AddSearch migration for the schema and README.md here for
+/// how a search runs.
 /// </summary>
 public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock, int rankingWindow) : SearchIndexBase(db, clock, rankingWindow)
 {
@@ -47,11 +49,11 @@ public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock, int r
         DateTime.SpecifyKind(DateTime.ParseExact(reader.GetString(ordinal), DateFormat, CultureInfo.InvariantCulture), DateTimeKind.Utc);
 
     /// <summary>
-    /// Without kind, tag or year filters (the usual search), rank on the FTS5 table alone: bm25 over
-    /// every match is the cost that grows with a common word, and joining every match to its filter
-    /// columns cost nearly as much again. Only the best candidates are then checked against the
-    /// (rarely failing) public-and-due filter. With a narrowing filter the full query is cheaper
-    /// anyway, because bm25 then runs only for the matches that pass it.
+    /// Without kind, tag or year filters (the usual search), rank on the FTS5 table alone: ranking is
+    /// the cost that grows with a common word, and joining every match to its filter columns cost
+    /// nearly as much again. Only the best candidates are then checked against the (rarely failing)
+    /// public-and-due filter. With a narrowing filter the joined query is cheaper anyway, because only
+    /// the matches that pass it are ranked.
     /// </summary>
     protected override bool CanRankCandidatesFirst(SearchRequest request) =>
         request is { Kind: null, TagSlug: null, Year: null, Status: null, OnlyPostIds: null };
