@@ -1,6 +1,9 @@
 using System.Globalization;
+using System.Net;
 using Broadsheet.Data;
+using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Search;
+using Broadsheet.Tests.Api;
 using Broadsheet.Tests.Infrastructure;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -183,6 +186,15 @@ public sealed class SqlitePhraseOfCommonWordsTests
         var page = await client.GetDocumentAsync("/search?q=" + Uri.EscapeDataString("\"or to have\""));
         Assert.Empty(page.QuerySelectorAll(".search-result"));
         Assert.Contains("only the newest 8 were searched for the phrase", page.QuerySelector(".search-window")?.Text());
+
+        // Staff are told the same, on the admin page and through the API.
+        var editor = await app.SignedInAsync(Roles.Editor);
+        var (_, admin) = await editor.GetPageAsync("/admin/search?q=" + Uri.EscapeDataString("\"or to have\""));
+        Assert.Empty(admin.QuerySelectorAll(".search-result"));
+        Assert.Contains("only the newest 8 were searched for the phrase", admin.QuerySelector(".search-window")?.Text());
+        var json = await (await (await app.ApiClientAsync()).GetAsync("/api/admin/search?q=" + Uri.EscapeDataString("\"or to have\""))).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(8, (int)json["searchedNewest"]!);
+        Assert.Empty(json["items"]!.AsArray());
 
         // A year narrows the records first: the phrase is found in 2019.
         var inYear = await client.GetDocumentAsync("/search?year=2019&q=" + Uri.EscapeDataString("\"or to have\""));

@@ -10,10 +10,14 @@ public static class SearchSetup
     {
         services.ConfigureDbContext<SqliteBroadsheetDb>(o => o.AddInterceptors(SearchSync.Instance));
         services.ConfigureDbContext<PostgresBroadsheetDb>(o => o.AddInterceptors(SearchSync.Instance));
-        services.AddScoped(sp => SearchIndexBase.For(sp.GetRequiredService<BroadsheetDb>(), sp.GetRequiredService<TimeProvider>(),
-            Math.Max(0, sp.GetRequiredService<IConfiguration>().GetValue("Search:RankingWindow", SearchIndexBase.DefaultRankingWindow))));
+        // Read once, not on every request's scope.
+        services.AddSingleton(sp => new RankingWindow(Math.Max(0, sp.GetRequiredService<IConfiguration>().GetValue("Search:RankingWindow", SearchIndexBase.DefaultRankingWindow))));
+        services.AddScoped(sp => SearchIndexBase.For(sp.GetRequiredService<BroadsheetDb>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RankingWindow>().Matches));
         services.AddHostedService<SearchIndexCheck>();
         services.AddHostedService<SearchIndexUpkeep>();
         return services;
     }
+
+    /// <summary><c>Search:RankingWindow</c> (see <see cref="SearchIndexBase.DefaultRankingWindow"/>).</summary>
+    private sealed record RankingWindow(int Matches);
 }

@@ -38,6 +38,9 @@ internal static unsafe partial class SqliteRanking
     /// <summary>The per-connection view of the index's vocabulary that document counts are read from.</summary>
     private const string VocabularyTable = "temp.search_fts_vocabulary";
 
+    /// <summary>A token's document count from <see cref="VocabularyTable"/>, as the NUL-terminated UTF-8 SQLite takes.</summary>
+    private static readonly byte[] LookupSql = System.Text.Encoding.UTF8.GetBytes($"SELECT doc FROM {VocabularyTable} WHERE term = ?1\0");
+
     /// <summary>The SQLite library Microsoft.Data.Sqlite runs on (SQLitePCLRaw's bundle), the one whose handles we are given.</summary>
     private const string Library = "e_sqlite3";
 
@@ -322,7 +325,7 @@ internal static unsafe partial class SqliteRanking
             if (lookup == 0)
             {
                 nint statement;
-                fixed (byte* sql = "SELECT doc FROM temp.search_fts_vocabulary WHERE term = ?1\0"u8)
+                fixed (byte* sql = LookupSql)
                     if (sqlite3_prepare_v2(db, sql, -1, &statement, 0) != SqliteOk) return -1;
                 lookup = statement;
             }

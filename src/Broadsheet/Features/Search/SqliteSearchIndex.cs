@@ -18,9 +18,11 @@ public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock, int r
     /// <summary>The format EF Core uses for DateTime on SQLite; the Posts triggers copy PublishedAt verbatim, so ours must match.</summary>
     internal const string DateFormat = "yyyy-MM-dd HH:mm:ss.FFFFFFF";
 
-    protected override async Task AfterRebuildAsync(CancellationToken cancellationToken)
+    /// <summary>Merges the FTS5 segments written during the rebuild into one, so queries read one b-tree.</summary>
+    protected override Task AfterRebuildAsync(CancellationToken cancellationToken) => MergeSegmentsAsync(cancellationToken);
+
+    private async Task MergeSegmentsAsync(CancellationToken cancellationToken)
     {
-        // Merge the FTS5 segments written during the rebuild into one, so queries read one b-tree.
         await using var optimise = Command("INSERT INTO search_fts (search_fts) VALUES ('optimize')");
         await optimise.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -36,8 +38,7 @@ public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock, int r
         await using var count = Command("SELECT count(DISTINCT segid) FROM search_fts_idx");
         var segments = Convert.ToInt32(await count.ExecuteScalarAsync(cancellationToken), CultureInfo.InvariantCulture);
         if (segments < Math.Max(2, mergeAtPieces)) return null;
-        await using var optimise = Command("INSERT INTO search_fts (search_fts) VALUES ('optimize')");
-        await optimise.ExecuteNonQueryAsync(cancellationToken);
+        await MergeSegmentsAsync(cancellationToken);
         return segments;
     }
 
