@@ -29,6 +29,10 @@ public sealed class BrowserSession : IAsyncDisposable
         };
         page.RequestFailed += (_, request) =>
         {
+            // ERR_ABORTED is Chromium cancelling a request because the page went elsewhere (a test that clicks
+            // a link while the last page's script is still loading); a missing or broken asset fails otherwise
+            // (an HTTP status, judged above, or another net:: error).
+            if (request.Failure == "net::ERR_ABORTED") return;
             lock (errors) errors.Add($"{page.Url}: {request.Method} {request.Url} failed: {request.Failure}");
         };
         page.PageError += (_, error) =>
