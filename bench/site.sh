@@ -5,6 +5,9 @@
 #                             one reader at a time (wrk -c1): the latency a reader sees           target <= 15
 #   home_p99_ms_uncached_c32  the same under 32 concurrent connections (a throughput figure: queueing)
 #   idle_rss_mb               resident memory after start and one request                          target <= 100
+#   reference_*_rss_mb        the same for an empty ASP.NET Core app, and for the floor of Broadsheet's stack
+#                             (bench/Broadsheet.Bench.Floor: a 20-post page on Razor Pages, then on Razor Pages
+#                             + EF Core SQLite), built and measured the same way in the same run
 # plus the raw figures they come from and the app's CPU time per request (from /proc/PID/stat around
 # each wrk run, steadier than req/s on a shared machine). See bench/README.md. Needs wrk and nginx
 # (apt-get install -y wrk nginx-light). Environment: POSTS (default 100000), DURATION (wrk seconds, default 10),
@@ -138,6 +141,28 @@ sleep 1
 MIN_RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$MIN_PID/status")
 stop "$MIN_PID"
 
+# 1c. The floor of Broadsheet's own stack (bench/Broadsheet.Bench.Floor): one page of 20 posts from Razor
+# Pages alone, and the same page read from SQLite through EF Core, built and measured like Broadsheet.
+dotnet publish "$ROOT/bench/Broadsheet.Bench.Floor/Broadsheet.Bench.Floor.csproj" -c Release -r "$RID" --self-contained false \
+    -p:PublishReadyToRun=true -o "$WORK/floor" --nologo -v quiet >"$WORK/floor.log" 2>&1 || { cat "$WORK/floor.log" >&2; exit 1; }
+"$WORK/floor/broadsheet-floor" seed --data "$WORK/floor-data"
+floor_rss_kb() { # variant; sets FLOOR_RSS_KB
+    local port pid
+    port=$(free_port)
+    "$WORK/floor/broadsheet-floor" "$1" --data "$WORK/floor-data" --urls "http://127.0.0.1:$port" >/dev/null 2>&1 &
+    pid=$!
+    PIDS+=("$pid")
+    wait_for "http://127.0.0.1:$port/"
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/"
+    sleep 1
+    FLOOR_RSS_KB=$(awk '/^VmRSS:/ {print $2}' "/proc/$pid/status")
+    stop "$pid"
+}
+floor_rss_kb razor
+FLOOR_RAZOR_RSS_KB=$FLOOR_RSS_KB
+floor_rss_kb razor-efcore
+FLOOR_EFCORE_RSS_KB=$FLOOR_RSS_KB
+
 # 2. A generated site of $POSTS posts.
 log "generating $POSTS posts"
 dotnet "$WORK/gen/broadsheet-bench.dll" generate --data "$WORK/data" --posts "$POSTS" >&2
@@ -234,3 +259,5 @@ echo "home_p99_ms_uncached_c32 $UNCACHED_P99_C32 ms"
 echo "home_cpu_ms_per_request_uncached_c32 $UNCACHED_CPU_C32 ms"
 awk -v kb="$RSS_KB" 'BEGIN {printf "idle_rss_mb %.1f MB\n", kb/1024}'
 awk -v kb="$MIN_RSS_KB" 'BEGIN {printf "reference_empty_aspnet_rss_mb %.1f MB\n", kb/1024}'
+awk -v kb="$FLOOR_RAZOR_RSS_KB" 'BEGIN {printf "reference_razor_pages_rss_mb %.1f MB\n", kb/1024}'
+awk -v kb="$FLOOR_EFCORE_RSS_KB" 'BEGIN {printf "reference_razor_efcore_sqlite_rss_mb %.1f MB\n", kb/1024}'
