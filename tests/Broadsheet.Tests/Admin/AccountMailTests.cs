@@ -1,6 +1,7 @@
 using System.Net;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Broadsheet.Tests.Admin;
 
@@ -79,5 +80,66 @@ public sealed class AccountMailTests
         Assert.Equal(HttpStatusCode.BadRequest, reused.StatusCode);
         var tampered = await app.Browser().GetAsync(link[..^4] + "AAAA");
         Assert.Equal(HttpStatusCode.BadRequest, tampered.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_resent_invitation_replaces_the_first_link_and_keeps_the_role()
+    {
+        await using var mail = new TestMailServer();
+        await using var app = mail.Configure(new BroadsheetFactory());
+        var admin = await app.SignedInAsync(Roles.Administrator);
+        await admin.SubmitAsync("/admin/users", new() { ["Invite.Email"] = "late@example.org", ["Invite.DisplayName"] = "Late Volunteer", ["Invite.Role"] = Roles.Author }, "form.invite-form");
+        var first = TestMailServer.LinkIn(await mail.MessageToAsync("late@example.org"), "/admin/accept-invitation");
+
+        var resent = await admin.SubmitAsync("/admin/users", new(), "form.resend-form");
+        Assert.Equal(HttpStatusCode.Redirect, resent.StatusCode);
+        Assert.Contains("late@example.org a new invitation", await admin.GetStringAsync("/admin/users"));
+        var messages = await mail.MessagesToAsync("late@example.org", 2);
+        Assert.Contains("Author", messages[1].TextBody);
+        var second = TestMailServer.LinkIn(messages[1], "/admin/accept-invitation");
+        Assert.NotEqual(first, second);
+
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Browser().GetAsync(first)).StatusCode);
+        var accepted = await app.Browser().SubmitAsync(second, new() { ["Password"] = "a late but long passphrase" });
+        Assert.Equal(HttpStatusCode.Redirect, accepted.StatusCode);
+        var author = await app.SignInAsync("late@example.org", "a late but long passphrase");
+        Assert.Equal(HttpStatusCode.OK, (await author.GetAsync("/admin/posts")).StatusCode);
+        var tags = await author.GetAsync("/admin/tags"); // an Editor's page: an Author is sent to /admin/denied
+        Assert.Equal("/admin/denied", new Uri(new Uri("http://localhost"), tags.Headers.Location!).AbsolutePath);
+
+        // Accepted: no more resending, and the page no longer offers it.
+        Assert.Null((await admin.GetPageAsync("/admin/users")).Page.QuerySelector("form.resend-form"));
+        var users = await admin.GetPageAsync("/admin/users");
+        var token = users.Page.QuerySelector("input[name=__RequestVerificationToken]")!.GetAttribute("value")!;
+        var id = await UserIdAsync(app, "late@example.org");
+        var again = await admin.PostAsync("/admin/users?handler=Resend", new FormUrlEncodedContent(new Dictionary<string, string> { ["id"] = id, ["__RequestVerificationToken"] = token }));
+        Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
+        Assert.Contains("already accepted", await again.Content.ReadAsStringAsync());
+        Assert.Equal(2, mail.Messages.Count(m => m.To.Mailboxes.Any(b => b.Address == "late@example.org")));
+    }
+
+    [Fact]
+    public async Task A_withdrawn_invitation_link_no_longer_works()
+    {
+        await using var mail = new TestMailServer();
+        await using var app = mail.Configure(new BroadsheetFactory());
+        var admin = await app.SignedInAsync(Roles.Administrator);
+        await admin.SubmitAsync("/admin/users", new() { ["Invite.Email"] = "mistake@example.org", ["Invite.Role"] = Roles.Editor }, "form.invite-form");
+        var link = TestMailServer.LinkIn(await mail.MessageToAsync("mistake@example.org"), "/admin/accept-invitation");
+
+        var users = await admin.GetPageAsync("/admin/users");
+        var withdraw = users.Page.QuerySelectorAll("form.remove-form").Single(f => f.TextContent.Contains("mistake@example.org", StringComparison.Ordinal));
+        Assert.Contains("Withdraw invitation", withdraw.TextContent);
+        Assert.Equal(HttpStatusCode.Redirect, (await admin.SubmitAsync(withdraw, "/admin/users", new())).StatusCode);
+
+        Assert.DoesNotContain("mistake@example.org", (await admin.GetPageAsync("/admin/users")).Page.QuerySelector("table.users")!.TextContent);
+        Assert.Equal(HttpStatusCode.BadRequest, (await app.Browser().GetAsync(link)).StatusCode);
+    }
+
+    private static async Task<string> UserIdAsync(BroadsheetFactory app, string email)
+    {
+        await using var scope = app.Scope();
+        var users = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.UserManager<User>>();
+        return (await users.FindByEmailAsync(email))!.Id;
     }
 }

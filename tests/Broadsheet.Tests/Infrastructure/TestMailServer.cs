@@ -52,6 +52,18 @@ public sealed class TestMailServer : IAsyncDisposable
         throw new InvalidOperationException($"No message reached {to}");
     }
 
+    /// <summary>The first <paramref name="count"/> messages sent to <paramref name="to"/>, in the order they arrived.</summary>
+    public async Task<IReadOnlyList<MimeMessage>> MessagesToAsync(string to, int count)
+    {
+        for (var i = 0; i < 100; i++)
+        {
+            var found = store.Messages.Where(m => m.To.Mailboxes.Any(b => b.Address == to)).ToList();
+            if (found.Count >= count) return found;
+            await Task.Delay(50);
+        }
+        throw new InvalidOperationException($"Fewer than {count} messages reached {to}");
+    }
+
     /// <summary>The first link in a message's text that starts with <paramref name="prefix"/>, as a site path.</summary>
     public static string LinkIn(MimeMessage message, string prefix)
     {

@@ -56,6 +56,40 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         return Redirect("/admin/users");
     }
 
+    /// <summary>
+    /// A new invitation link for someone who has not accepted yet (the mail was lost, or the link expired).
+    /// Changing their security stamp first makes every earlier link stop working: only the newest one counts.
+    /// </summary>
+    public async Task<IActionResult> OnPostResendAsync(string id, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByIdAsync(id);
+        if (user is null) return NotFound();
+        if (await users.HasPasswordAsync(user)) Errors.Add($"{user.Email} has already accepted their invitation.");
+        else if (!mail.IsConfigured) Errors.Add("Email is not set up (Email:Smtp:Host), so invitations cannot be sent.");
+        if (Errors.Count > 0)
+        {
+            await LoadAsync(cancellationToken);
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return Page();
+        }
+        var role = await accounts.RoleOfAsync(user);
+        await users.UpdateSecurityStampAsync(user);
+        try
+        {
+            await mail.SendInvitationAsync(Request, user, User.Identity?.Name ?? "An administrator", role, cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Sending an invitation again failed");
+            Errors.Add($"The invitation could not be sent; check the email settings. Earlier links to {user.Email} no longer work.");
+            await LoadAsync(cancellationToken);
+            Response.StatusCode = StatusCodes.Status502BadGateway;
+            return Page();
+        }
+        Notice = $"Sent {user.Email} a new invitation; earlier links no longer work.";
+        return Redirect("/admin/users");
+    }
+
     public async Task<IActionResult> OnPostRoleAsync(string id, string role, CancellationToken cancellationToken)
     {
         var user = await users.FindByIdAsync(id);
@@ -103,8 +137,9 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         }
         // Their byline stays on what they wrote; only the sign-in goes.
         await db.Authors.Where(a => a.UserId == user.Id).ExecuteUpdateAsync(a => a.SetProperty(x => x.UserId, (string?)null), cancellationToken);
+        var wasInvited = !await users.HasPasswordAsync(user);
         await users.DeleteAsync(user);
-        Notice = $"Removed {user.Email}.";
+        Notice = wasInvited ? $"Withdrew the invitation to {user.Email}; its link no longer works." : $"Removed {user.Email}.";
         return Redirect("/admin/users");
     }
 
