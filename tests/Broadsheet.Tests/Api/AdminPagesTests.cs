@@ -33,16 +33,40 @@ public sealed class AdminPagesTests
         var list = await admin.GetStringAsync("/admin/api-keys");
         Assert.DoesNotContain(key, list);
         Assert.Contains("Newsletter sync", list);
+        // Unless asked otherwise, a key is an Editor key: content, not settings.
+        Assert.Equal("Editor", new HtmlParser().ParseDocument(list).QuerySelector("td.role").Text());
 
         var api = app.CreateClient();
         api.DefaultRequestHeaders.Authorization = new("Bearer", key);
         Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/admin/posts")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await api.GetAsync("/api/admin/settings")).StatusCode);
 
         var revoked = await PostFormAsync(admin, "/admin/api-keys", "form[action*='handler=Revoke']", []);
         Assert.Equal(HttpStatusCode.Redirect, revoked.StatusCode);
         var after = new HtmlParser().ParseDocument(await admin.GetStringAsync("/admin/api-keys"));
         Assert.StartsWith("revoked", after.QuerySelector("td.state").Text());
         Assert.Equal(HttpStatusCode.Unauthorized, (await api.GetAsync("/api/admin/posts")).StatusCode);
+    }
+
+    [Fact]
+    public async Task An_administrator_key_is_made_only_when_asked_for_and_a_made_up_role_is_refused()
+    {
+        await using var factory = new BroadsheetFactory();
+        var app = factory.WithTestSignIn();
+        var admin = app.SignedInAs("Administrator");
+
+        var created = await PostFormAsync(admin, "/admin/api-keys", "form[action*='handler=Create']", new() { ["Name"] = "Site manager", ["Role"] = "Administrator" });
+        var key = new HtmlParser().ParseDocument(await created.Content.ReadAsStringAsync()).QuerySelector("#new-key")!.GetAttribute("value");
+        var api = app.CreateClient();
+        api.DefaultRequestHeaders.Authorization = new("Bearer", key);
+        Assert.Equal(HttpStatusCode.OK, (await api.GetAsync("/api/admin/settings")).StatusCode);
+        Assert.Equal("Administrator", new HtmlParser().ParseDocument(await admin.GetStringAsync("/admin/api-keys")).QuerySelector("td.role").Text());
+
+        var owner = await PostFormAsync(admin, "/admin/api-keys", "form[action*='handler=Create']", new() { ["Name"] = "Too much", ["Role"] = "Owner" });
+        Assert.Equal(HttpStatusCode.BadRequest, owner.StatusCode);
+        Assert.Contains("Choose what the key may do", await owner.Content.ReadAsStringAsync());
+        await using var scope = factory.Scope();
+        Assert.Equal(["Site manager"], await scope.ServiceProvider.GetRequiredService<BroadsheetDb>().ApiKeys.Select(k => k.Name).ToListAsync());
     }
 
     [Fact]
@@ -139,6 +163,8 @@ public sealed class AdminPagesTests
         var form = page.QuerySelector(selector);
         Assert.True(form is not null, $"no form {selector} on {path}");
         var fields = form.QuerySelectorAll("input[name]").ToDictionary(i => i.GetAttribute("name")!, i => i.GetAttribute("value") ?? "");
+        foreach (var select in form.QuerySelectorAll("select[name]")) // as a browser sends it: the selected option, else the first
+            fields[select.GetAttribute("name")!] = (select.QuerySelector("option[selected]") ?? select.QuerySelector("option"))?.GetAttribute("value") ?? "";
         foreach (var (name, value) in values) fields[name] = value;
         return await client.PostAsync(form.GetAttribute("action") ?? path, new FormUrlEncodedContent(fields));
     }

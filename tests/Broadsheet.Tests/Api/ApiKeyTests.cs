@@ -1,3 +1,4 @@
+using Broadsheet.Features.Accounts;
 using System.Net;
 using System.Net.Http.Headers;
 using Broadsheet.Data;
@@ -73,6 +74,28 @@ public sealed class ApiKeyTests
         Assert.StartsWith($"bs_{key.Prefix}_", full);
         Assert.DoesNotContain(secret, key.SecretHash);
         Assert.Equal(64, key.SecretHash.Length);
+    }
+
+    [Fact]
+    public async Task An_editor_key_works_on_content_but_not_on_the_site_settings()
+    {
+        await using var app = new BroadsheetFactory();
+        var post = await app.AddPostAsync("Shared draft", body: "First words.");
+        var editor = await app.ApiClientAsync("Newsletter sync", Roles.Editor);
+
+        Assert.Equal(HttpStatusCode.OK, (await editor.GetAsync($"/api/admin/posts/{post.Id}")).StatusCode);
+        await (await editor.PutJsonAsync($"/api/admin/posts/{post.Id}", new { body = "Better words.", version = post.Version })).JsonAsync(HttpStatusCode.OK);
+        Assert.Equal(HttpStatusCode.OK, (await editor.GetAsync("/api/admin/tags")).StatusCode);
+
+        var read = await (await editor.GetAsync("/api/admin/settings")).ProblemAsync(HttpStatusCode.Forbidden);
+        Assert.Contains("Editor key", (string)read["detail"]!);
+        await (await editor.PutJsonAsync("/api/admin/settings", new { title = "Taken over" })).ProblemAsync(HttpStatusCode.Forbidden);
+
+        var administrator = await app.ApiClientAsync("Site manager", Roles.Administrator);
+        var settings = await (await administrator.GetAsync("/api/admin/settings")).JsonAsync(HttpStatusCode.OK);
+        Assert.NotEqual("Taken over", (string?)settings["title"]);
+        await using var scope = app.Scope();
+        Assert.Equal("Better words.", (await scope.ServiceProvider.GetRequiredService<BroadsheetDb>().Posts.AsNoTracking().SingleAsync()).Body);
     }
 
     [Fact]

@@ -1,3 +1,4 @@
+using Broadsheet.Features.Accounts;
 using System.IO.Compression;
 using System.Net;
 using System.Net.Http.Headers;
@@ -23,18 +24,18 @@ namespace Broadsheet.Tests.Api;
 public static class ApiTestKit
 {
     /// <summary>Creates a key the way the admin page does and returns a client that sends it.</summary>
-    public static async Task<HttpClient> ApiClientAsync(this WebApplicationFactory<Program> app, string name = "Test integration")
+    public static async Task<HttpClient> ApiClientAsync(this WebApplicationFactory<Program> app, string name = "Test integration", string role = Roles.Administrator)
     {
-        var key = await app.CreateKeyAsync(name);
+        var key = await app.CreateKeyAsync(name, role);
         var client = app.CreateClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
         return client;
     }
 
-    public static async Task<string> CreateKeyAsync(this WebApplicationFactory<Program> app, string name = "Test integration")
+    public static async Task<string> CreateKeyAsync(this WebApplicationFactory<Program> app, string name = "Test integration", string role = Roles.Administrator)
     {
         await using var scope = app.Services.CreateAsyncScope();
-        var (_, key) = await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync(name, null);
+        var (_, key) = await scope.ServiceProvider.GetRequiredService<ApiKeyService>().CreateAsync(name, role, null);
         return key;
     }
 

@@ -1,3 +1,4 @@
+using Broadsheet.Features.Accounts;
 using Broadsheet.Data;
 using Broadsheet.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -54,6 +55,29 @@ public abstract class MigrationsTests(TestProvider provider)
             var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
             Assert.Empty(await db.Database.GetPendingMigrationsAsync());
             Assert.Equal(1, await db.SiteSettings.CountAsync());
+        }
+    }
+
+    [Fact]
+    public async Task Api_keys_made_before_keys_had_roles_keep_the_administrator_rights_they_had()
+    {
+        await using var app = new BroadsheetFactory(provider);
+        await using (var scope = app.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+            var migrations = (await db.Database.GetAppliedMigrationsAsync()).ToList();
+            var roles = migrations.FindIndex(m => m.EndsWith("_ApiKeyRoles", StringComparison.Ordinal));
+            await db.GetService<IMigrator>().MigrateAsync(migrations[roles - 1]);
+            var created = DateTime.UtcNow;
+            await db.Database.ExecuteSqlAsync($"""INSERT INTO "ApiKeys" ("Name", "Prefix", "SecretHash", "CreatedAt") VALUES ('Old sync', 'abcdef0123', 'not a real hash', {created})""");
+            await db.GetService<IMigrator>().MigrateAsync();
+            Assert.Equal(Roles.Administrator, await db.ApiKeys.Where(k => k.Name == "Old sync").Select(k => k.Role).SingleAsync());
+        }
+        await using (var scope = app.Scope())
+        {
+            // A key made now is an Editor key unless asked otherwise.
+            var (key, _) = await scope.ServiceProvider.GetRequiredService<Broadsheet.Features.Api.ApiKeyService>().CreateAsync("New sync", Roles.Editor, null);
+            Assert.Equal(Roles.Editor, (await scope.ServiceProvider.GetRequiredService<BroadsheetDb>().ApiKeys.AsNoTracking().SingleAsync(k => k.Id == key.Id)).Role);
         }
     }
 }

@@ -5,7 +5,7 @@ namespace Broadsheet.Features.Accounts;
 /// to them the usual way (<see cref="Roles"/>): a Contributor writes drafts only; an Author publishes
 /// their own posts; an Editor publishes and edits anyone's; an Administrator also manages users,
 /// settings and API keys; the one Owner can do everything, including transferring ownership.
-/// Admin API keys act with the Administrator's powers unless the key says otherwise.
+/// An Admin API key acts with its own role, Editor or Administrator (`ApiKeyRoles`).
 /// </summary>
 public static class Policies
 {

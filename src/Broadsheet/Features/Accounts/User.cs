@@ -35,6 +35,19 @@ public sealed class ApiKey
     public DateTime? LastUsedAt { get; set; }
     public DateTime? RevokedAt { get; set; }
     public string? CreatedByUserId { get; set; }
+
+    /// <summary>
+    /// What the key may do, as one of <see cref="ApiKeyRoles.All"/>: an Editor key works on content (posts,
+    /// pages, tags, media, search); an Administrator key may also change the site's settings. Keys made
+    /// before roles existed are Administrator keys, which is what every key could do then.
+    /// </summary>
+    public string Role { get; set; } = Roles.Editor;
+}
+
+/// <summary>The roles an API key can be given. The Admin API has no "own posts", so no Author or Contributor keys.</summary>
+public static class ApiKeyRoles
+{
+    public static readonly string[] All = [Roles.Editor, Roles.Administrator];
 }
 
 internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
@@ -48,6 +61,7 @@ internal sealed class ApiKeyConfiguration : IEntityTypeConfiguration<ApiKey>
     {
         key.Property(k => k.Name).HasMaxLength(200);
         key.Property(k => k.Prefix).HasMaxLength(20);
+        key.Property(k => k.Role).HasMaxLength(32);
         key.Property(k => k.SecretHash).HasMaxLength(100);
         key.HasIndex(k => k.Prefix).IsUnique();
     }

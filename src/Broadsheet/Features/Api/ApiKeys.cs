@@ -33,8 +33,9 @@ public sealed class ApiKeyService(BroadsheetDb db, TimeProvider clock)
         db.ApiKeys.AsNoTracking().OrderBy(k => k.RevokedAt != null).ThenByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).ToListAsync(cancellationToken);
 
     /// <summary>Creates a key; the returned full key is the only time the secret exists outside the caller.</summary>
-    public async Task<(ApiKey Key, string FullKey)> CreateAsync(string name, string? userId, CancellationToken cancellationToken = default)
+    public async Task<(ApiKey Key, string FullKey)> CreateAsync(string name, string role, string? userId, CancellationToken cancellationToken = default)
     {
+        if (!ApiKeyRoles.All.Contains(role)) throw new ArgumentException($"An API key's role is one of {string.Join(", ", ApiKeyRoles.All)}.", nameof(role));
         var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         var key = new ApiKey
@@ -44,6 +45,7 @@ public sealed class ApiKeyService(BroadsheetDb db, TimeProvider clock)
             SecretHash = Hash(secret),
             CreatedAt = clock.GetUtcNow().UtcDateTime,
             CreatedByUserId = userId,
+            Role = role,
         };
         db.ApiKeys.Add(key);
         await db.SaveChangesAsync(cancellationToken);
@@ -127,7 +129,8 @@ public sealed class ApiKeyAuthenticationHandler(
             [
                 new Claim(ClaimTypes.NameIdentifier, "api-key:" + key.Prefix),
                 new Claim(ClaimTypes.Name, key.Name),
-                new Claim(ClaimTypes.Role, Roles.Administrator),
+                // A role the key cannot have (a hand-edited row) gets the lesser one, never more.
+                new Claim(ClaimTypes.Role, ApiKeyRoles.All.Contains(key.Role) ? key.Role : Roles.Editor),
                 new Claim(ApiKeyIdClaim, key.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ],
             SchemeName);
@@ -147,7 +150,8 @@ public sealed class ApiKeyAuthenticationHandler(
     protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
     {
         Response.StatusCode = StatusCodes.Status403Forbidden;
-        await WriteProblemAsync("Forbidden", "This API key may not do that.");
+        var role = Context.User.FindFirstValue(ClaimTypes.Role);
+        await WriteProblemAsync("Forbidden", $"This API key is an {role} key and may not do that. An Administrator can make a key with more rights at /admin/api-keys.");
     }
 
     private async Task WriteProblemAsync(string title, string detail) =>

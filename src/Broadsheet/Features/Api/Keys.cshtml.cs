@@ -29,23 +29,29 @@ public sealed class KeysModel(ApiKeyService keys) : PageModel
     [StringLength(200, ErrorMessage = "A name is at most 200 characters.")]
     public string Name { get; set; } = "";
 
+    /// <summary>What the new key may do; Editor (content only) unless an Administrator key is asked for.</summary>
+    [BindProperty]
+    public string Role { get; set; } = Roles.Editor;
+
     public async Task OnGetAsync() => Keys = await keys.ListAsync(HttpContext.RequestAborted);
 
     public async Task<IActionResult> OnPostCreateAsync()
     {
         if (string.IsNullOrWhiteSpace(Name)) ModelState.AddModelError(nameof(Name), "Give the key a name, such as the integration that will use it.");
+        if (!ApiKeyRoles.All.Contains(Role)) ModelState.AddModelError(nameof(Role), "Choose what the key may do: Editor or Administrator.");
         if (!ModelState.IsValid)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
             Keys = await keys.ListAsync(HttpContext.RequestAborted);
             return Page();
         }
-        var (key, fullKey) = await keys.CreateAsync(Name, User.FindFirstValue(ClaimTypes.NameIdentifier), HttpContext.RequestAborted);
+        var (key, fullKey) = await keys.CreateAsync(Name, Role, User.FindFirstValue(ClaimTypes.NameIdentifier), HttpContext.RequestAborted);
         // The secret is in this response only: no PRG redirect (it would need to carry the secret), and no caching.
         Response.Headers.CacheControl = "no-store";
         NewKey = fullKey;
         NewKeyName = key.Name;
         Name = "";
+        Role = Roles.Editor;
         ModelState.Clear();
         Keys = await keys.ListAsync(HttpContext.RequestAborted);
         return Page();

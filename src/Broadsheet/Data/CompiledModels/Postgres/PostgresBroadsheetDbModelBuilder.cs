@@ -12,7 +12,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
     public partial class PostgresBroadsheetDbModel
     {
         private PostgresBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("7110a7fe-eda8-4630-8851-94038c1e9c09"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("c94c8488-8294-4961-9b6b-4ef1411a323a"), entityTypeCount: 21)
         {
         }
 

@@ -19,7 +19,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
                 "Broadsheet.Features.Accounts.ApiKey",
                 typeof(ApiKey),
                 baseEntityType,
-                propertyCount: 8,
+                propertyCount: 9,
                 unnamedIndexCount: 1,
                 keyCount: 1);
 
@@ -76,6 +76,13 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
                 fieldInfo: typeof(ApiKey).GetField("<RevokedAt>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 nullable: true,
                 valueConverter: new UtcDateTimeConverter());
+
+            var role = runtimeEntityType.AddProperty(
+                "Role",
+                typeof(string),
+                propertyInfo: typeof(ApiKey).GetProperty("Role", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(ApiKey).GetField("<Role>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                maxLength: 32);
 
             var secretHash = runtimeEntityType.AddProperty(
                 "SecretHash",

@@ -11,7 +11,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
     public partial class SqliteBroadsheetDbModel
     {
         private SqliteBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("bab3e60c-d346-4626-8f24-8e44e7f0c987"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("6ac3340a-61a4-495d-8915-353bc799bb16"), entityTypeCount: 21)
         {
         }
 
