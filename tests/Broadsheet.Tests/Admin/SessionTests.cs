@@ -59,6 +59,73 @@ public sealed class SessionTests
         Assert.Equal(HttpStatusCode.Redirect, (await laptop.GetAsync("/admin")).StatusCode);
     }
 
+    [Fact]
+    public async Task A_remembered_browser_skips_the_code_until_the_account_signs_out_everywhere()
+    {
+        await using var app = new BroadsheetFactory();
+        // The remembering cookie expires 30 days after the app's clock; the test client drops cookies already expired by the real one.
+        app.Clock.SetUtcNow(DateTimeOffset.UtcNow);
+        var client = await app.SignedInAsync(Roles.Editor, "traveller@example.org");
+        var key = await TurnOnTwoFactorAsync(client);
+
+        // The laptop ticks "don't ask again"; the library computer does not.
+        var laptop = app.Browser();
+        var step = await laptop.SubmitAsync("/admin/login", new() { ["Input.Email"] = "traveller@example.org", ["Input.Password"] = AdminClient.Password });
+        var remembered = await laptop.SubmitAsync(step.Headers.Location!.OriginalString, new() { ["Code"] = Totp(key), ["RememberBrowser"] = "true" });
+        Assert.True(remembered.StatusCode == HttpStatusCode.Redirect, await remembered.Content.ReadAsStringAsync());
+        Assert.Contains(remembered.Headers.GetValues("Set-Cookie"), c => c.StartsWith("broadsheet.2fa-browser=", StringComparison.Ordinal));
+        var library = app.Browser();
+        step = await library.SubmitAsync("/admin/login", new() { ["Input.Email"] = "traveller@example.org", ["Input.Password"] = AdminClient.Password });
+        await library.SubmitAsync(step.Headers.Location!.OriginalString, new() { ["Code"] = Totp(key) });
+        Assert.Equal(HttpStatusCode.OK, (await library.GetAsync("/admin")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Redirect, (await laptop.SubmitAsync("/admin/logout", new())).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await library.SubmitAsync("/admin/logout", new())).StatusCode);
+        Assert.Equal("/admin", (await PasswordOnlyAsync(laptop)).OriginalString);
+        Assert.StartsWith("/admin/login/two-factor", (await PasswordOnlyAsync(library)).OriginalString);
+        Assert.Contains("does not ask for a code", await laptop.GetStringAsync("/admin/account/two-factor"));
+
+        // Signing out everywhere (the phone was stolen, say) makes the laptop ask again too.
+        await laptop.SubmitAsync("/admin/account", new(), "form[action*=SignOutEverywhere]");
+        app.Clock.Advance(TimeSpan.FromMinutes(2)); // past the session check interval
+        Assert.StartsWith("/admin/login/two-factor", (await PasswordOnlyAsync(laptop)).OriginalString);
+    }
+
+    [Fact]
+    public async Task A_browser_can_be_told_to_ask_for_the_code_again()
+    {
+        await using var app = new BroadsheetFactory();
+        // The remembering cookie expires 30 days after the app's clock; the test client drops cookies already expired by the real one.
+        app.Clock.SetUtcNow(DateTimeOffset.UtcNow);
+        var client = await app.SignedInAsync(Roles.Author, "careful@example.org");
+        var key = await TurnOnTwoFactorAsync(client);
+        var laptop = app.Browser();
+        var step = await laptop.SubmitAsync("/admin/login", new() { ["Input.Email"] = "careful@example.org", ["Input.Password"] = AdminClient.Password });
+        await laptop.SubmitAsync(step.Headers.Location!.OriginalString, new() { ["Code"] = Totp(key), ["RememberBrowser"] = "true" });
+
+        var forgot = await laptop.SubmitAsync("/admin/account/two-factor", new(), "form[action*=ForgetBrowser]");
+        Assert.Equal(HttpStatusCode.Redirect, forgot.StatusCode);
+        await laptop.SubmitAsync("/admin/logout", new());
+        Assert.StartsWith("/admin/login/two-factor", (await PasswordOnlyAsync(laptop, "careful@example.org")).OriginalString);
+    }
+
+    private static async Task<string> TurnOnTwoFactorAsync(HttpClient client)
+    {
+        var (_, setup) = await client.GetPageAsync("/admin/account/two-factor");
+        var key = setup.QuerySelector("#shared-key").Text().Replace(" ", "", StringComparison.Ordinal);
+        var enabled = await client.SubmitAsync("/admin/account/two-factor", new() { ["Code"] = Totp(key) });
+        Assert.Contains("recovery-codes", await enabled.Content.ReadAsStringAsync());
+        return key;
+    }
+
+    /// <summary>Signs in with the password alone; where the login form sends the browser next.</summary>
+    private static async Task<Uri> PasswordOnlyAsync(HttpClient browser, string email = "traveller@example.org")
+    {
+        var response = await browser.SubmitAsync("/admin/login", new() { ["Input.Email"] = email, ["Input.Password"] = AdminClient.Password });
+        Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+        return response.Headers.Location!;
+    }
+
     /// <summary>RFC 6238 (SHA-1, 30 s, 6 digits) as authenticator apps compute it.</summary>
     private static string Totp(string base32Key)
     {

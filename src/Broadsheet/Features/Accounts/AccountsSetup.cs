@@ -25,6 +25,9 @@ public static class AccountsSetup
 
     public const string AntiforgeryCookieName = "broadsheet.antiforgery";
 
+    /// <summary>How long "Don't ask for a code on this browser" lasts after a two-factor sign-in.</summary>
+    public static readonly TimeSpan RememberBrowserFor = TimeSpan.FromDays(30);
+
     public static IServiceCollection AddBroadsheetAccounts(this IServiceCollection services, IConfiguration configuration)
     {
         var accounts = configuration.GetSection("Accounts");
@@ -68,6 +71,14 @@ public static class AccountsSetup
             // APIs answer 401/403; only pages redirect to the login form.
             o.Events.OnRedirectToLogin = ctx => RedirectOrStatus(ctx, StatusCodes.Status401Unauthorized);
             o.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
+        });
+        // The browser a two-factor user ticked "don't ask again" on. Identity validates its security stamp like
+        // the sign-in cookie's, so a stamp change (sign out everywhere, new password, 2FA reset) forgets it.
+        services.Configure<CookieAuthenticationOptions>(IdentityConstants.TwoFactorRememberMeScheme, o =>
+        {
+            o.Cookie.Name = "broadsheet.2fa-browser";
+            o.ExpireTimeSpan = RememberBrowserFor;
+            o.SlidingExpiration = false;
         });
         services.PostConfigureAll<CookieAuthenticationOptions>(o =>
         {

@@ -20,6 +20,8 @@ public sealed class TwoFactorModel(UserManager<User> users, SignInManager<User> 
     public IReadOnlyList<string> RecoveryCodes { get; private set; } = [];
     public string? Error { get; private set; }
     [BindProperty] public string? Code { get; set; }
+    /// <summary>This browser skips the code step (the sign-in ticked "don't ask again").</summary>
+    public bool BrowserRemembered { get; private set; }
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -43,6 +45,13 @@ public sealed class TwoFactorModel(UserManager<User> users, SignInManager<User> 
         return Page();
     }
 
+    public async Task<IActionResult> OnPostForgetBrowserAsync()
+    {
+        await signIn.ForgetTwoFactorClientAsync();
+        Notice = "This browser will ask for a code at the next sign-in.";
+        return Redirect("/admin/account/two-factor");
+    }
+
     public async Task<IActionResult> OnPostDisableAsync()
     {
         Me = (await users.GetUserAsync(User))!;
@@ -56,7 +65,11 @@ public sealed class TwoFactorModel(UserManager<User> users, SignInManager<User> 
     private async Task LoadAsync()
     {
         Me = (await users.GetUserAsync(User))!;
-        if (Me.TwoFactorEnabled) return;
+        if (Me.TwoFactorEnabled)
+        {
+            BrowserRemembered = await signIn.IsTwoFactorClientRememberedAsync(Me);
+            return;
+        }
         var key = await users.GetAuthenticatorKeyAsync(Me);
         if (string.IsNullOrEmpty(key))
         {
