@@ -149,6 +149,7 @@ public sealed class AdminFlowTests(Chromium browser) : IClassFixture<Chromium>
                      "/admin", "/admin/posts", "/admin/posts?kind=page", "/admin/posts/edit", $"/admin/posts/edit/{post.Id}",
                      $"/admin/posts/revisions/{post.Id}", $"/admin/posts/preview/{post.Id}", "/admin/denied",
                      "/admin/users", "/admin/settings", "/admin/tags", "/admin/account", "/admin/account/two-factor",
+                     "/admin/import", "/admin/export", "/admin/api-keys", "/admin/media", "/admin/search",
                  })
         {
             await session.GoToAsync(path);

@@ -1,0 +1,50 @@
+using System.Globalization;
+using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Export;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+
+namespace Broadsheet.Features.Admin.Export;
+
+/// <summary>
+/// /admin/export: an Administrator downloads the site as the same JSON backup that <c>broadsheet export json</c>
+/// writes (everything but password hashes, which only the command line can include). The backup is
+/// written to a temporary file first, so a failure answers an error page instead of half a file.
+/// </summary>
+[Authorize(Policy = Policies.Administer)]
+public sealed class IndexModel(JsonBackup backup, ILogger<IndexModel> logger) : AdminPageModel
+{
+    public string? Error { get; private set; }
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"broadsheet-export-{Guid.NewGuid():N}.json"), FileMode.CreateNew,
+            FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
+        try
+        {
+            await backup.ExportAsync(temp, includePasswordHashes: false, cancellationToken);
+            temp.Position = 0;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            await temp.DisposeAsync();
+            logger.LogError(e, "Writing a backup for download failed");
+            Error = "The backup could not be written; nothing was downloaded. The server log says why.";
+            Response.StatusCode = StatusCodes.Status500InternalServerError;
+            return Page();
+        }
+        catch
+        {
+            await temp.DisposeAsync();
+            throw;
+        }
+        Response.Headers.CacheControl = "no-store";
+        var day = NowUtc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        // FileStreamResult disposes the stream after sending, which deletes the temporary file.
+        return File(temp, "application/json", $"broadsheet-backup-{day}.json");
+    }
+}
