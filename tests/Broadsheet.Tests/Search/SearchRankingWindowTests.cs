@@ -3,6 +3,7 @@ using AngleSharp.Dom;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Search;
 using Broadsheet.Tests.Api;
+using Broadsheet.Tests.Import;
 using Broadsheet.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -82,6 +83,57 @@ public abstract class SearchRankingWindowTests(TestProvider provider)
         Assert.Equal(5, results.Hits.Count);
         Assert.Equal("Lantern parade", results.Hits[0].Title);
         Assert.Null(results.RankedNewest);
+    }
+
+    [Fact]
+    public async Task An_import_listed_newest_first_has_its_newest_posts_ranked()
+    {
+        // Blogger exports list the newest post first. Bulletin 1 (the oldest) is the best match by far.
+        await using var app = App(window: 3);
+        var entries = string.Concat(Enumerable.Range(1, 6).Reverse().Select(i => $"""
+              <entry>
+                <id>tag:blogger.com,1999:blog-4242.post-{i}</id>
+                <published>2014-0{i}-10T12:00:00.000Z</published>
+                <updated>2014-0{i}-10T12:00:00.000Z</updated>
+                <category scheme='http://schemas.google.com/g/2005#kind' term='http://schemas.google.com/blogger/2008/kind#post'/>
+                <title type='text'>{(i == 1 ? "Lantern lantern lantern" : $"Bulletin {i}")}</title>
+                <content type='html'>Bulletin {i}: the rota, the accounts and, once, the lantern.</content>
+                <link rel='alternate' type='text/html' href='https://lanterns.blogspot.com/2014/0{i}/bulletin-{i}.html' title='Bulletin {i}'/>
+                <author><name>Mara Lind</name></author>
+              </entry>
+            """));
+        var feed = $"""
+            <?xml version='1.0' encoding='UTF-8'?>
+            <feed xmlns='http://www.w3.org/2005/Atom'>
+              <id>tag:blogger.com,1999:blog-4242</id>
+              <title type='text'>Lantern committee</title>
+              <generator version='7.00' uri='https://www.blogger.com'>Blogger</generator>
+            {entries}
+            </feed>
+            """;
+        await app.ImportAsync(Broadsheet.Features.Import.ImportFormat.Blogger, feed);
+
+        var page = await app.CreateClient().GetDocumentAsync("/search?q=lantern");
+
+        Assert.Equal(["Bulletin 4", "Bulletin 5", "Bulletin 6"], Titles(page).Order());
+        Assert.Contains("More than 3 records match", page.QuerySelector(".search-window")?.Text() ?? "");
+    }
+
+    [Fact]
+    public async Task A_reindex_ranks_the_newest_by_date_whatever_order_the_posts_were_written_in()
+    {
+        await using var app = App(window: 3);
+        // Written newest first, as someone typing in an old archive might.
+        for (var i = 6; i >= 1; i--)
+            await app.AddPostAsync($"Bulletin {i}", $"Bulletin {i}: the rota, the accounts and, once, the lantern.", publishedAt: new DateTime(2014, i, 10, 12, 0, 0, DateTimeKind.Utc));
+        var client = app.CreateClient();
+        // Written one at a time, the window holds the posts most recently added: here the oldest.
+        Assert.Equal(["Bulletin 1", "Bulletin 2", "Bulletin 3"], Titles(await client.GetDocumentAsync("/search?q=lantern")).Order());
+
+        await using (var scope = app.Scope())
+            Assert.Equal(6, await scope.ServiceProvider.GetRequiredService<ISearchIndex>().RebuildAsync());
+
+        Assert.Equal(["Bulletin 4", "Bulletin 5", "Bulletin 6"], Titles(await client.GetDocumentAsync("/search?q=lantern")).Order());
     }
 
     [Fact]

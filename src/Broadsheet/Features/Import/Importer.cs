@@ -141,7 +141,9 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         private readonly Dictionary<string, Author> authorsBySlug = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> redirects = new(StringComparer.Ordinal);
         /// <summary>Posts written since the last save, to be put into the search index with it.</summary>
+        /// <summary>The posts written, for search; indexed at the end (see <see cref="IndexForSearchAsync"/>).</summary>
         private readonly List<int> unindexed = [];
+        private int unsaved;
         private ImportRows? postRows, bylineRows, postTagRows, redirectRows;
         private IProperty postTagPost = null!;
         private readonly List<ImportedComment> laterComments = [];
@@ -260,7 +262,11 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             }
             foreach (var comment in source.Comments) AddComment(comment);
             Written++;
-            if (unindexed.Count >= BatchSize) await SaveAsync(cancellationToken);
+            if (++unsaved >= BatchSize)
+            {
+                await SaveAsync(cancellationToken);
+                unsaved = 0;
+            }
         }
 
         private void AddComment(ImportedComment source)
@@ -358,25 +364,39 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         }
 
         /// <summary>
-        /// Saves what goes through EF (tags, authors, comments, settings), indexes the posts written since
-        /// the last save for search (posts are written as rows, so SaveChanges' search sync never sees
-        /// them), and empties the change tracker, keeping tags and authors attached for the next batch.
+        /// Saves what goes through EF (tags, authors, comments, settings) and empties the change tracker,
+        /// keeping tags and authors attached for the next batch.
         /// </summary>
         private async Task SaveAsync(CancellationToken cancellationToken)
         {
             Db.ChangeTracker.DetectChanges();
             await Db.SaveChangesAsync(cancellationToken);
-            if (unindexed.Count > 0)
-            {
-                var search = SearchSources.All.OfType<PostSearchSource>().Single();
-                var documents = await search.LoadAsync(Db, unindexed, cancellationToken);
-                await SearchIndexBase.For(Db, importer.Clock).IndexAsync(documents, cancellationToken);
-                unindexed.Clear();
-            }
             Db.ChangeTracker.Clear();
             Db.Tags.AttachRange(tags.Values);
             Db.Authors.AttachRange(authorsBySlug.Values.Distinct());
             Db.SiteSettings.Attach(settings);
+        }
+
+        /// <summary>
+        /// Indexes the imported posts for search, oldest first. Posts are written as rows, so SaveChanges'
+        /// search sync never sees them; and an export lists them in its own order (Blogger's newest first),
+        /// while search's ranking window takes the highest document ids as the newest records.
+        /// </summary>
+        private async Task IndexForSearchAsync(CancellationToken cancellationToken)
+        {
+            var dated = new List<(int Id, DateTime? Date)>(unindexed.Count);
+            foreach (var chunk in unindexed.Chunk(2_000))
+                dated.AddRange((await Db.Posts.AsNoTracking().Where(p => chunk.Contains(p.Id)).Select(p => new { p.Id, p.PublishedAt }).ToListAsync(cancellationToken))
+                    .Select(p => (p.Id, p.PublishedAt)));
+            dated.Sort((a, b) => SearchIndexBase.AgeOrder(a.Date, a.Id, b.Date, b.Id));
+            var search = SearchSources.All.OfType<PostSearchSource>().Single();
+            var index = SearchIndexBase.For(Db, importer.Clock);
+            foreach (var batch in dated.Chunk(BatchSize))
+            {
+                await index.IndexAsync(await search.LoadAsync(Db, [.. batch.Select(p => p.Id)], cancellationToken), cancellationToken);
+                Db.ChangeTracker.Clear();
+            }
+            unindexed.Clear();
         }
 
         public async ValueTask DisposeAsync()
@@ -397,6 +417,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                 var childId = newComments[child].Id;
                 await Db.Comments.Where(c => c.Id == childId).ExecuteUpdateAsync(c => c.SetProperty(x => x.ParentId, parentComment.Id), cancellationToken);
             }
+            await IndexForSearchAsync(cancellationToken);
             await DemoContent.MarkInitialisedAsync(Db, importer.Now, cancellationToken);
         }
 

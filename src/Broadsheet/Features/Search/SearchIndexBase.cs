@@ -21,8 +21,10 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     /// How many matches a search ranks at most (<c>Search:RankingWindow</c>; 0 ranks every match).
     /// Ranking costs time for every matching record, and a word found in most of a large site (or a
     /// phrase of common words) matches tens of thousands: 50–130 ms on 50,000 posts, against 2–5 ms for
-    /// an ordinary search. When more records match than this, the newest-indexed that many (the records
-    /// most recently added to the site) are ranked and the results say so
+    /// an ordinary search. When more records match than this, the newest-indexed that many are ranked and
+    /// the results say so. Documents are written oldest first wherever many are written at once (an import,
+    /// a rebuild), so "newest-indexed" is the newest by date, and for records written one at a time it is the
+    /// most recently added
     /// (<see cref="SearchResults.RankedNewest"/>); filters narrow the matches before they are counted,
     /// so a year or a tag reaches any older record. See bench/README.md for the measurements.
     /// </summary>
@@ -73,34 +75,46 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
         }, cancellationToken);
     }
 
+    /// <summary>
+    /// Rewrites every document in one transaction, oldest record first across all sources, so that the
+    /// documents' ids (the order the ranking window calls "newest", see <see cref="DefaultRankingWindow"/>)
+    /// follow the records' dates whatever order they were written or imported in.
+    /// </summary>
     public async Task<int> RebuildAsync(IProgress<SearchProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var total = 0;
-        foreach (var source in SearchSources.All) total += await source.CountAsync(db, cancellationToken);
-        progress?.Report(new SearchProgress(0, total));
+        var records = new List<(ISearchSource Source, int Id, DateTime? Date)>();
+        foreach (var source in SearchSources.All)
+            foreach (var (id, date) in await source.RecordDatesAsync(db, cancellationToken))
+                records.Add((source, id, date));
+        records.Sort((a, b) => AgeOrder(a.Date, a.Id, b.Date, b.Id) is var byAge and not 0 ? byAge : string.CompareOrdinal(a.Source.Name, b.Source.Name));
+        progress?.Report(new SearchProgress(0, records.Count));
         var done = 0;
         // One transaction: readers keep seeing the old index until the new one is complete.
         await InTransactionAsync(async () =>
         {
             await using (var clear = Command("DELETE FROM search_documents"))
                 await clear.ExecuteNonQueryAsync(cancellationToken);
-            foreach (var source in SearchSources.All)
+            foreach (var batch in records.Chunk(BatchSize))
             {
-                var afterId = 0;
-                while (true)
-                {
-                    var batch = await source.LoadBatchAsync(db, afterId, BatchSize, cancellationToken);
-                    if (batch.Count == 0) break;
-                    await UpsertAsync(batch, cancellationToken);
-                    afterId = batch.Max(d => d.RecordId);
-                    done += batch.Count;
-                    progress?.Report(new SearchProgress(done, Math.Max(total, done)));
-                }
+                var documents = new List<SearchDocument>(batch.Length);
+                foreach (var run in batch.GroupBy(r => r.Source))
+                    documents.AddRange(await run.Key.LoadAsync(db, [.. run.Select(r => r.Id)], cancellationToken));
+                await UpsertAsync(documents, cancellationToken);
+                db.ChangeTracker.Clear();
+                done += batch.Length;
+                progress?.Report(new SearchProgress(done, records.Count));
             }
             await AfterRebuildAsync(cancellationToken);
         }, cancellationToken);
         return done;
     }
+
+    /// <summary>
+    /// Oldest first: by date, a record without one (a draft) after every dated one, then by id. The order in
+    /// which documents are written wherever several are written at once (<see cref="UpsertAsync"/>).
+    /// </summary>
+    internal static int AgeOrder(DateTime? dateA, int idA, DateTime? dateB, int idB) =>
+        (dateA ?? DateTime.MaxValue).CompareTo(dateB ?? DateTime.MaxValue) is var byDate and not 0 ? byDate : idA.CompareTo(idB);
 
     /// <summary>
     /// Indexes the records of every source that have no document yet, <paramref name="batchSize"/> at a
@@ -163,7 +177,10 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
             """);
         var p = new[] { "source", "record_id", "kind", "is_public", "published_at", "year", "tag_slugs", "url", "title", "tags", "authors", "body" }
             .Select(name => Parameter(command, name, null)).ToArray();
-        foreach (var d in documents)
+        // New documents take ids in the order written: oldest first, so the newest record gets the highest id.
+        var oldestFirst = documents.ToList();
+        oldestFirst.Sort((a, b) => AgeOrder(a.PublishedAt, a.RecordId, b.PublishedAt, b.RecordId));
+        foreach (var d in oldestFirst)
         {
             p[0].Value = d.Source;
             p[1].Value = d.RecordId;

@@ -17,8 +17,11 @@ public interface ISearchSource
 
     Task<int> CountAsync(BroadsheetDb db, CancellationToken cancellationToken);
 
-    /// <summary>The documents of records with an id above <paramref name="afterId"/>, in id order (for rebuilding in batches).</summary>
-    Task<IReadOnlyList<SearchDocument>> LoadBatchAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken);
+    /// <summary>
+    /// Every record's id and the date it counts from (a post's publication; null for a draft), for a rebuild
+    /// that writes the documents oldest first (see <see cref="SearchIndexBase.RebuildAsync"/>).
+    /// </summary>
+    Task<IReadOnlyList<(int Id, DateTime? Date)>> RecordDatesAsync(BroadsheetDb db, CancellationToken cancellationToken);
 
     /// <summary>Ids above <paramref name="afterId"/>, in order, of records that have no search document.</summary>
     Task<IReadOnlyList<int>> MissingAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken);
@@ -72,8 +75,8 @@ public sealed class PostSearchSource : ISearchSource
         WHERE source = @source AND NOT EXISTS (SELECT 1 FROM "Posts" p WHERE p."Id" = search_documents.record_id)
         """;
 
-    public Task<IReadOnlyList<SearchDocument>> LoadBatchAsync(BroadsheetDb db, int afterId, int take, CancellationToken cancellationToken) =>
-        LoadAsync(db, db.Posts.Where(p => p.Id > afterId).OrderBy(p => p.Id).Take(take), cancellationToken);
+    public async Task<IReadOnlyList<(int Id, DateTime? Date)>> RecordDatesAsync(BroadsheetDb db, CancellationToken cancellationToken) =>
+        [.. (await db.Posts.AsNoTracking().Select(p => new { p.Id, p.PublishedAt }).ToListAsync(cancellationToken)).Select(p => (p.Id, p.PublishedAt))];
 
     public Task<IReadOnlyList<SearchDocument>> LoadAsync(BroadsheetDb db, IReadOnlyCollection<int> ids, CancellationToken cancellationToken) =>
         LoadAsync(db, db.Posts.Where(p => ids.Contains(p.Id)), cancellationToken);
