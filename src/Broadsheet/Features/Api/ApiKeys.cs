@@ -103,8 +103,8 @@ public sealed class ApiKeyService(BroadsheetDb db, TimeProvider clock)
 
 /// <summary>
 /// The "ApiKey" authentication scheme: reads <c>Authorization: Bearer &lt;key&gt;</c> or
-/// <c>X-Api-Key: &lt;key&gt;</c>. A valid key signs in as the integration, with the Administrator
-/// role (see <see cref="Policies"/>). Failures answer 401 problem details saying what is wrong,
+/// <c>X-Api-Key: &lt;key&gt;</c>. A valid key signs in as the integration, with the key's own role,
+/// Editor or Administrator (<see cref="ApiKeyRoles"/>, <see cref="Policies"/>). Failures answer 401 problem details saying what is wrong,
 /// never a login redirect, because the callers are programs.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(

@@ -140,7 +140,6 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         private readonly Dictionary<string, Author> authorsByKey = new(StringComparer.Ordinal);
         private readonly Dictionary<string, Author> authorsBySlug = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> redirects = new(StringComparer.Ordinal);
-        /// <summary>Posts written since the last save, to be put into the search index with it.</summary>
         /// <summary>The posts written, for search; indexed at the end (see <see cref="IndexForSearchAsync"/>).</summary>
         private readonly List<int> unindexed = [];
         private int unsaved;

@@ -82,18 +82,21 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     /// </summary>
     public async Task<int> RebuildAsync(IProgress<SearchProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var records = new List<(ISearchSource Source, int Id, DateTime? Date)>();
-        foreach (var source in SearchSources.All)
-            foreach (var (id, date) in await source.RecordDatesAsync(db, cancellationToken))
-                records.Add((source, id, date));
-        records.Sort((a, b) => AgeOrder(a.Date, a.Id, b.Date, b.Id) is var byAge and not 0 ? byAge : string.CompareOrdinal(a.Source.Name, b.Source.Name));
-        progress?.Report(new SearchProgress(0, records.Count));
         var done = 0;
-        // One transaction: readers keep seeing the old index until the new one is complete.
+        // One transaction: readers keep seeing the old index until the new one is complete. The records are
+        // listed inside it, after the old documents are gone, so a post saved meanwhile is not left out.
         await InTransactionAsync(async () =>
         {
+            done = 0;
             await using (var clear = Command("DELETE FROM search_documents"))
                 await clear.ExecuteNonQueryAsync(cancellationToken);
+            var records = new List<(ISearchSource Source, int Id, DateTime? Date)>();
+            foreach (var source in SearchSources.All)
+                foreach (var (id, date) in await source.RecordDatesAsync(db, cancellationToken))
+                    records.Add((source, id, date));
+            records.Sort((a, b) => AgeOrder(a.Date, a.Id, b.Date, b.Id) is var byAge and not 0 ? byAge : string.CompareOrdinal(a.Source.Name, b.Source.Name));
+            progress?.Report(new SearchProgress(0, records.Count));
+            var listed = 0;
             foreach (var batch in records.Chunk(BatchSize))
             {
                 var documents = new List<SearchDocument>(batch.Length);
@@ -101,8 +104,9 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
                     documents.AddRange(await run.Key.LoadAsync(db, [.. run.Select(r => r.Id)], cancellationToken));
                 await UpsertAsync(documents, cancellationToken);
                 db.ChangeTracker.Clear();
-                done += batch.Length;
-                progress?.Report(new SearchProgress(done, records.Count));
+                done += documents.Count; // a record deleted since it was listed has no document
+                listed += batch.Length;
+                progress?.Report(new SearchProgress(listed, records.Count));
             }
             await AfterRebuildAsync(cancellationToken);
         }, cancellationToken);

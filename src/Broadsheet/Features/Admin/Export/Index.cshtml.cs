@@ -14,6 +14,12 @@ namespace Broadsheet.Features.Admin.Export;
 [Authorize(Policy = Policies.Administer)]
 public sealed class IndexModel(JsonBackup backup, ILogger<IndexModel> logger) : AdminPageModel
 {
+    /// <summary>
+    /// One export at a time per node: writing a backup holds the whole site in memory for a moment, and
+    /// a second click (or a second administrator) should not double that.
+    /// </summary>
+    private static readonly SemaphoreSlim OneAtATime = new(1, 1);
+
     public string? Error { get; private set; }
 
     public void OnGet()
@@ -21,6 +27,24 @@ public sealed class IndexModel(JsonBackup backup, ILogger<IndexModel> logger) : 
     }
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
+    {
+        if (!await OneAtATime.WaitAsync(TimeSpan.Zero, cancellationToken))
+        {
+            Error = "A backup is being written already. Try again in a minute.";
+            Response.StatusCode = StatusCodes.Status409Conflict;
+            return Page();
+        }
+        try
+        {
+            return await ExportAsync(cancellationToken);
+        }
+        finally
+        {
+            OneAtATime.Release();
+        }
+    }
+
+    private async Task<IActionResult> ExportAsync(CancellationToken cancellationToken)
     {
         var temp = new FileStream(Path.Combine(Path.GetTempPath(), $"broadsheet-export-{Guid.NewGuid():N}.json"), FileMode.CreateNew,
             FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
