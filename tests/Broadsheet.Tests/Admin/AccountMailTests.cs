@@ -136,6 +136,27 @@ public sealed class AccountMailTests
         Assert.Equal(HttpStatusCode.BadRequest, (await app.Browser().GetAsync(link)).StatusCode);
     }
 
+    [Fact]
+    public async Task When_the_mail_server_is_down_an_invitation_says_so_and_a_new_one_leaves_no_account()
+    {
+        var mail = new TestMailServer();
+        await using var app = mail.Configure(new BroadsheetFactory());
+        var admin = await app.SignedInAsync(Roles.Administrator);
+        await admin.SubmitAsync("/admin/users", new() { ["Invite.Email"] = "waiting@example.org", ["Invite.Role"] = Roles.Author }, "form.invite-form");
+        await mail.MessageToAsync("waiting@example.org");
+        await mail.DisposeAsync(); // the mail server goes away
+
+        var resent = await admin.SubmitAsync("/admin/users", new(), "form.resend-form");
+        Assert.Equal(HttpStatusCode.BadGateway, resent.StatusCode);
+        Assert.Contains("could not be sent", await resent.Content.ReadAsStringAsync());
+
+        var invited = await admin.SubmitAsync("/admin/users", new() { ["Invite.Email"] = "lost@example.org", ["Invite.Role"] = Roles.Editor }, "form.invite-form");
+        Assert.Contains("Nobody was invited", await invited.Content.ReadAsStringAsync());
+        var users = (await admin.GetPageAsync("/admin/users")).Page.QuerySelector("table.users")!.TextContent;
+        Assert.DoesNotContain("lost@example.org", users);
+        Assert.Contains("waiting@example.org", users); // still invited; an earlier link no longer works
+    }
+
     private static async Task<string> UserIdAsync(BroadsheetFactory app, string email)
     {
         await using var scope = app.Scope();

@@ -141,8 +141,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         private readonly Dictionary<string, Author> authorsBySlug = new(StringComparer.Ordinal);
         private readonly Dictionary<string, string> redirects = new(StringComparer.Ordinal);
         /// <summary>The posts written, for search; indexed at the end (see <see cref="IndexForSearchAsync"/>).</summary>
-        private readonly List<int> unindexed = [];
-        private int unsaved;
+        private readonly List<(int Id, DateTime? PublishedAt)> unindexed = [];
         private ImportRows? postRows, bylineRows, postTagRows, redirectRows;
         private IProperty postTagPost = null!;
         private readonly List<ImportedComment> laterComments = [];
@@ -251,7 +250,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                 await bylineRows!.InsertAsync(new PostAuthor { PostId = post.Id, AuthorId = byline[i].Id, Position = i }, cancellationToken);
             foreach (var tag in postTags)
                 await postTagRows!.InsertAsync(p => p == postTagPost ? post.Id : tag.Id, cancellationToken);
-            unindexed.Add(post.Id);
+            unindexed.Add((post.Id, post.PublishedAt));
             if (post.Kind == PostKind.Page) Summary.Pages++; else Summary.Posts++;
             if (post.Status == PostStatus.Draft) Summary.Drafts++;
             if (post.Permalink is { } permalink && post.Status != PostStatus.Draft)
@@ -261,11 +260,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             }
             foreach (var comment in source.Comments) AddComment(comment);
             Written++;
-            if (++unsaved >= BatchSize)
-            {
-                await SaveAsync(cancellationToken);
-                unsaved = 0;
-            }
+            if (Written % BatchSize == 0) await SaveAsync(cancellationToken);
         }
 
         private void AddComment(ImportedComment source)
@@ -383,14 +378,10 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         /// </summary>
         private async Task IndexForSearchAsync(CancellationToken cancellationToken)
         {
-            var dated = new List<(int Id, DateTime? Date)>(unindexed.Count);
-            foreach (var chunk in unindexed.Chunk(2_000))
-                dated.AddRange((await Db.Posts.AsNoTracking().Where(p => chunk.Contains(p.Id)).Select(p => new { p.Id, p.PublishedAt }).ToListAsync(cancellationToken))
-                    .Select(p => (p.Id, p.PublishedAt)));
-            dated.Sort((a, b) => SearchIndexBase.AgeOrder(a.Date, a.Id, b.Date, b.Id));
+            unindexed.Sort((a, b) => SearchIndexBase.AgeOrder(a.PublishedAt, a.Id, b.PublishedAt, b.Id));
             var search = SearchSources.All.OfType<PostSearchSource>().Single();
             var index = SearchIndexBase.For(Db, importer.Clock);
-            foreach (var batch in dated.Chunk(BatchSize))
+            foreach (var batch in unindexed.Chunk(BatchSize))
             {
                 await index.IndexAsync(await search.LoadAsync(Db, [.. batch.Select(p => p.Id)], cancellationToken), cancellationToken);
                 Db.ChangeTracker.Clear();

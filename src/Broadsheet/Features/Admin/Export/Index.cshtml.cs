@@ -53,18 +53,14 @@ public sealed class IndexModel(JsonBackup backup, ILogger<IndexModel> logger) : 
             await backup.ExportAsync(temp, includePasswordHashes: false, cancellationToken);
             temp.Position = 0;
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e)
         {
-            await temp.DisposeAsync();
+            await temp.DisposeAsync(); // deletes the partial file
+            if (e is OperationCanceledException) throw;
             logger.LogError(e, "Writing a backup for download failed");
             Error = "The backup could not be written; nothing was downloaded. The server log says why.";
             Response.StatusCode = StatusCodes.Status500InternalServerError;
             return Page();
-        }
-        catch
-        {
-            await temp.DisposeAsync();
-            throw;
         }
         Response.Headers.CacheControl = "no-store";
         var day = NowUtc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);

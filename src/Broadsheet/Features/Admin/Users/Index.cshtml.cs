@@ -27,7 +27,7 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
     public async Task<IActionResult> OnPostInviteAsync(CancellationToken cancellationToken)
     {
         if (Invite.Role == Roles.Owner || !Roles.All.Contains(Invite.Role)) Errors.Add("Choose a role other than Owner.");
-        if (!mail.IsConfigured) Errors.Add("Email is not set up (Email:Smtp:Host), so invitations cannot be sent.");
+        if (!mail.IsConfigured) Errors.Add(MailNotSetUp);
         if (!ModelState.IsValid || Errors.Count > 0)
         {
             await LoadAsync(cancellationToken);
@@ -40,13 +40,8 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
             await LoadAsync(cancellationToken);
             return Page();
         }
-        try
+        if (!await TrySendInvitationAsync(user, Invite.Role, cancellationToken))
         {
-            await mail.SendInvitationAsync(Request, user, User.Identity?.Name ?? "An administrator", Invite.Role, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Sending an invitation failed");
             await users.DeleteAsync(user);
             Errors.Add("The invitation could not be sent; check the email settings. Nobody was invited.");
             await LoadAsync(cancellationToken);
@@ -65,7 +60,7 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         var user = await users.FindByIdAsync(id);
         if (user is null) return NotFound();
         if (await users.HasPasswordAsync(user)) Errors.Add($"{user.Email} has already accepted their invitation.");
-        else if (!mail.IsConfigured) Errors.Add("Email is not set up (Email:Smtp:Host), so invitations cannot be sent.");
+        else if (!mail.IsConfigured) Errors.Add(MailNotSetUp);
         if (Errors.Count > 0)
         {
             await LoadAsync(cancellationToken);
@@ -74,13 +69,8 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         }
         var role = await accounts.RoleOfAsync(user);
         await users.UpdateSecurityStampAsync(user);
-        try
+        if (!await TrySendInvitationAsync(user, role, cancellationToken))
         {
-            await mail.SendInvitationAsync(Request, user, User.Identity?.Name ?? "An administrator", role, cancellationToken);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            logger.LogError(e, "Sending an invitation again failed");
             Errors.Add($"The invitation could not be sent; check the email settings. Earlier links to {user.Email} no longer work.");
             await LoadAsync(cancellationToken);
             Response.StatusCode = StatusCodes.Status502BadGateway;
@@ -141,6 +131,23 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         await users.DeleteAsync(user);
         Notice = wasInvited ? $"Withdrew the invitation to {user.Email}; its link no longer works." : $"Removed {user.Email}.";
         return Redirect("/admin/users");
+    }
+
+    private const string MailNotSetUp = "Email is not set up (Email:Smtp:Host), so invitations cannot be sent.";
+
+    /// <summary>Mails <paramref name="user"/> an invitation link; false (and the reason in the log) if the mail server refused.</summary>
+    private async Task<bool> TrySendInvitationAsync(User user, string role, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await mail.SendInvitationAsync(Request, user, User.Identity?.Name ?? "An administrator", role, cancellationToken);
+            return true;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            logger.LogError(e, "Sending an invitation failed");
+            return false;
+        }
     }
 
     private async Task LoadAsync(CancellationToken cancellationToken)
