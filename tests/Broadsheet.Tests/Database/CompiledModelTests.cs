@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Broadsheet.Data;
+using Broadsheet.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
 
@@ -17,11 +18,11 @@ public sealed class CompiledModelTests
     private const string Regenerate =
         "The compiled model is out of date: regenerate it (README, \"Changing the model\").";
 
-    public static TheoryData<string> Providers => new() { "Sqlite", "Postgres" };
+    public static TheoryData<TestProvider> Providers => new() { TestProvider.Sqlite, TestProvider.Postgres };
 
     [Theory]
     [MemberData(nameof(Providers))]
-    public void The_compiled_model_maps_every_property_as_the_code_does(string provider)
+    public void The_compiled_model_maps_every_property_as_the_code_does(TestProvider provider)
     {
         // EF's migrations differ cannot read a compiled (read-optimised) model, so the comparison is of what
         // the running app uses: tables, columns and their types, keys, indexes, foreign keys, converters
@@ -45,14 +46,14 @@ public sealed class CompiledModelTests
     {
         // The comparison itself must be able to fail: the SQLite model against the PostgreSQL one differs in
         // column types and converters.
-        using var sqlite = Context("Sqlite", compiledModel: true);
-        using var postgres = Context("Postgres", compiledModel: true);
+        using var sqlite = Context(TestProvider.Sqlite, compiledModel: true);
+        using var postgres = Context(TestProvider.Postgres, compiledModel: true);
         Assert.NotEqual(Describe(sqlite.Model), Describe(postgres.Model));
     }
 
-    private static BroadsheetDb Context(string provider, bool compiledModel)
+    private static BroadsheetDb Context(TestProvider provider, bool compiledModel)
     {
-        if (provider == "Postgres")
+        if (provider == TestProvider.Postgres)
         {
             var options = new DbContextOptionsBuilder<PostgresBroadsheetDb>();
             DatabaseSetup.ConfigurePostgres(options, "Host=localhost;Database=not_opened", compiledModel);
