@@ -120,7 +120,7 @@ public static class AdminApi
             {
                 var size = pageSize ?? 50;
                 var number = page ?? 1;
-                if (size is < 1 or > AdminPostsApi.MaxPageSize || number < 1) return ApiResults.Invalid("page", $"page starts at 1; pageSize is 1 to {AdminPostsApi.MaxPageSize}.");
+                if (size is < 1 or > AdminPostsApi.MaxPageSize || number is < 1 or > PageNumbers.Max) return ApiResults.Invalid("page", $"page is 1 to {PageNumbers.Max}; pageSize is 1 to {AdminPostsApi.MaxPageSize}.");
                 var total = await db.Media.CountAsync(ct);
                 var rows = await db.Media.AsNoTracking().OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
                     .Skip((number - 1) * size).Take(size).ToListAsync(ct);

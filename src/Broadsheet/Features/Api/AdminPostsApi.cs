@@ -120,7 +120,7 @@ public static class AdminPostsApi
         var size = pageSize ?? 20;
         var number = page ?? 1;
         if (size is < 1 or > MaxPageSize) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pageSize"] = [$"Between 1 and {MaxPageSize}."] });
-        if (number < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["page"] = ["Pages start at 1."] });
+        if (number is < 1 or > PageNumbers.Max) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["page"] = [$"Pages are 1 to {PageNumbers.Max}."] });
         var query = db.Posts.AsNoTracking().Where(p => p.Kind == kind);
         switch (status?.ToLowerInvariant())
         {
