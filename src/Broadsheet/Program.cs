@@ -86,6 +86,8 @@ public sealed class Program
         // It keeps only 200s, the redirects below change only what would be a 404 (or "/?p=…"), and every
         // change that adds a redirect evicts the cache, so a redirect never loses to a cached page.
         app.UseOutputCache();
+        // After the cache: a search answered from it costs nothing, so only the uncached ones count (Features/Search/SearchRateLimit.cs).
+        app.UseRateLimiter();
         app.UseBroadsheetAccounts();
         app.UseMiddleware<RedirectMiddleware>();
         app.UseWordPressIdRedirects();

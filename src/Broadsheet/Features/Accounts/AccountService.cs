@@ -54,26 +54,33 @@ public sealed class AccountService(UserManager<User> users, RoleManager<Identity
         return Roles.All.FirstOrDefault(held.Contains) ?? Roles.Contributor;
     }
 
-    /// <summary>The byline entry of an account, made on first use.</summary>
+    /// <summary>
+    /// The byline entry of an account (its first, should an Administrator have linked it to several), made on first use.
+    /// A new one is always the account's own, under a free slug: a byline without an account (imported, or a guest's)
+    /// is never taken over because the names match, since its posts would become this account's to edit and
+    /// unpublish. Only an Administrator links an account to such a byline (<see cref="LinkBylineAsync"/>).
+    /// </summary>
     public async Task<Author> AuthorForAsync(string userId, CancellationToken cancellationToken = default)
     {
-        var author = await db.Authors.FirstOrDefaultAsync(a => a.UserId == userId, cancellationToken);
+        var author = await db.Authors.Where(a => a.UserId == userId).OrderBy(a => a.Id).FirstOrDefaultAsync(cancellationToken);
         if (author is not null) return author;
         var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("No such user");
         var slug = Slugs.From(user.DisplayName);
-        // A byline of the same name with no account (say, imported) becomes this account's.
-        author = await db.Authors.FirstOrDefaultAsync(a => a.Slug == slug && a.UserId == null, cancellationToken);
-        if (author is null)
-        {
-            var unique = slug;
-            for (var n = 2; await db.Authors.AnyAsync(a => a.Slug == unique, cancellationToken); n++) unique = $"{slug}-{n}";
-            author = db.Authors.Add(new Author { DisplayName = user.DisplayName, Slug = unique }).Entity;
-        }
-        author.UserId = userId;
-        author.Email ??= user.Email;
+        var unique = slug;
+        for (var n = 2; await db.Authors.AnyAsync(a => a.Slug == unique, cancellationToken); n++) unique = $"{slug}-{n}";
+        author = db.Authors.Add(new Author { DisplayName = user.DisplayName, Slug = unique, UserId = userId, Email = user.Email }).Entity;
         await db.SaveChangesAsync(cancellationToken);
         return author;
     }
+
+    /// <summary>
+    /// Links a byline that has no account to <paramref name="user"/>: its posts become the account's own (to edit,
+    /// and to publish as the account's role allows). False if the byline does not exist or already has an account;
+    /// checked in the same statement as the change, so two administrators cannot both link it.
+    /// </summary>
+    public async Task<bool> LinkBylineAsync(User user, int authorId, CancellationToken cancellationToken = default) =>
+        await db.Authors.Where(a => a.Id == authorId && a.UserId == null)
+            .ExecuteUpdateAsync(a => a.SetProperty(x => x.UserId, user.Id), cancellationToken) == 1;
 
     /// <summary>A random password of 20 characters for people who will be shown it once.</summary>
     public static string GeneratePassword() =>

@@ -1,6 +1,7 @@
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Admin.Posts;
+using Broadsheet.Features.Posts;
 using Broadsheet.Features.Search;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -21,14 +22,17 @@ public sealed class SearchModel(ISearchIndex index, BroadsheetDb db) : AdminPage
     [BindProperty(SupportsGet = true)] public string? Q { get; set; }
     [BindProperty(SupportsGet = true)] public string? Kind { get; set; }
     [BindProperty(SupportsGet = true)] public string? Status { get; set; }
-    [BindProperty(SupportsGet = true, Name = "page")] public int PageNumber { get; set; } = 1;
+    public int PageNumber { get; private set; } = 1;
 
     public SearchQuery Query { get; private set; } = SearchQuery.Empty;
     public SearchResults Results { get; private set; } = SearchResults.None(1);
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        if (PageNumber < 1) PageNumber = 1;
+        // Read as the public listings do (no such page: 404, and never an offset that overflows). Not model-bound:
+        // Razor Pages' own "page" route value would win over ?page= and every request would get page 1.
+        if (PageNumbers.Parse(Request.Query["page"]) is not { } pageNumber) return NotFound();
+        PageNumber = pageNumber;
         Query = SearchQuery.Parse(Q);
         if (Query.IsEmpty) return Page();
         var kind = Kinds.Any(k => k.Value == Kind) ? Kind : null;

@@ -1,5 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Settings;
@@ -27,15 +26,12 @@ public sealed class SettingsModel(BroadsheetDb db, ContentChanges changes) : Adm
 
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
-        if (!IsCulture(Input.Culture)) ModelState.AddModelError("Input.Culture", "Not a known culture name (for example en-GB, de-DE, fr-FR).");
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(Input.TimeZone ?? "", out _)) ModelState.AddModelError("Input.TimeZone", "Not a known time zone (for example Europe/London).");
-        if (!string.IsNullOrWhiteSpace(Input.BaseUrl) && !(Uri.TryCreate(Input.BaseUrl, UriKind.Absolute, out var b) && b.Scheme is "http" or "https"))
-            ModelState.AddModelError("Input.BaseUrl", "Give the full address, starting with https://.");
-        if (!string.IsNullOrWhiteSpace(Input.LogoUrl) && !IsSafeLink(Input.LogoUrl))
-            ModelState.AddModelError("Input.LogoUrl", "Give an https:// address or a path on this site starting with /.");
-        var badLink = (Input.Navigation ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-            .FirstOrDefault(line => line.Split('|', 2) is not [{ Length: > 0 }, { } href] || !IsSafeLink(href.Trim()));
-        if (badLink is not null) ModelState.AddModelError("Input.Navigation", $"Each line is Label|/path or Label|https://…; this one is not: {badLink}");
+        // The same rules as the Admin API's (SettingsRules), so neither can store what the other refuses.
+        Check("Input.Culture", SettingsRules.Culture(Input.Culture ?? ""));
+        Check("Input.TimeZone", SettingsRules.TimeZone(Input.TimeZone ?? ""));
+        Check("Input.BaseUrl", SettingsRules.BaseUrl(Input.BaseUrl ?? ""));
+        Check("Input.LogoUrl", SettingsRules.LogoUrl(Input.LogoUrl ?? ""));
+        Check("Input.Navigation", SettingsRules.Navigation(Input.Navigation ?? ""));
         if (!ModelState.IsValid) return Page();
 
         var row = await db.SiteSettings.SingleAsync(cancellationToken);
@@ -53,17 +49,10 @@ public sealed class SettingsModel(BroadsheetDb db, ContentChanges changes) : Adm
         return Redirect("/admin/settings");
     }
 
-    private static bool IsCulture(string? name)
+    private void Check(string field, string? error)
     {
-        if (string.IsNullOrWhiteSpace(name)) return false;
-        try { return !CultureInfo.GetCultureInfo(name.Trim(), predefinedOnly: true).Equals(CultureInfo.InvariantCulture); }
-        catch (CultureNotFoundException) { return false; }
+        if (error is not null) ModelState.AddModelError(field, error);
     }
-
-    /// <summary>Links the public layout will write: site paths or http(s) only (never javascript:).</summary>
-    private static bool IsSafeLink(string href) =>
-        (href.StartsWith('/') && !href.StartsWith("//", StringComparison.Ordinal))
-        || (Uri.TryCreate(href, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http");
 
     public sealed class InputModel
     {

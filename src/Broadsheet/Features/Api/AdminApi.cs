@@ -1,9 +1,9 @@
-using System.Globalization;
 using System.Security.Claims;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Media;
 using Broadsheet.Features.Posts;
+using Broadsheet.Features.Settings;
 using Broadsheet.Features.Tags;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
@@ -120,7 +120,7 @@ public static class AdminApi
             {
                 var size = pageSize ?? 50;
                 var number = page ?? 1;
-                if (size is < 1 or > AdminPostsApi.MaxPageSize || number < 1) return ApiResults.Invalid("page", $"page starts at 1; pageSize is 1 to {AdminPostsApi.MaxPageSize}.");
+                if (size is < 1 or > AdminPostsApi.MaxPageSize || number is < 1 or > PageNumbers.Max) return ApiResults.Invalid("page", $"page is 1 to {PageNumbers.Max}; pageSize is 1 to {AdminPostsApi.MaxPageSize}.");
                 var total = await db.Media.CountAsync(ct);
                 var rows = await db.Media.AsNoTracking().OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
                     .Skip((number - 1) * size).Take(size).ToListAsync(ct);
@@ -216,18 +216,21 @@ public static class AdminApi
                 var errors = new Dictionary<string, string[]>();
                 if (input.Title is { } title && (title.Trim().Length == 0 || title.Length > 300)) errors["title"] = ["A title is 1 to 300 characters."];
                 if (input.Description is { Length: > 2000 }) errors["description"] = ["At most 2000 characters."];
-                if (input.Culture is { } culture && !IsCulture(culture)) errors["culture"] = [$"'{culture}' is not a culture name such as en-GB or fr-FR."];
-                if (input.TimeZone is { } zone && !TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _)) errors["timeZone"] = [$"'{zone}' is not a time zone such as Europe/London."];
-                if (input.BaseUrl is { Length: > 0 } baseUrl && !IsHttpUrl(baseUrl)) errors["baseUrl"] = ["An absolute http or https address, or empty."];
+                // The settings page's rules (SettingsRules), so a link the page refuses cannot be stored here either.
+                if (input.Culture is { } culture && SettingsRules.Culture(culture) is { } badCulture) errors["culture"] = [badCulture];
+                if (input.TimeZone is { } zone && SettingsRules.TimeZone(zone) is { } badZone) errors["timeZone"] = [badZone];
+                if (input.BaseUrl is { } baseUrl && SettingsRules.BaseUrl(baseUrl) is { } badBaseUrl) errors["baseUrl"] = [badBaseUrl];
                 if (input.PostsPerPage is < 1 or > 100) errors["postsPerPage"] = ["Between 1 and 100."];
                 if (input.Navigation is { Length: > 4000 }) errors["navigation"] = ["At most 4000 characters."];
+                else if (input.Navigation is { } navigation && SettingsRules.Navigation(navigation) is { } badNavigation) errors["navigation"] = [badNavigation];
                 if (input.LogoUrl is { Length: > 2000 }) errors["logoUrl"] = ["At most 2000 characters."];
+                else if (input.LogoUrl is { } logoUrl && SettingsRules.LogoUrl(logoUrl) is { } badLogo) errors["logoUrl"] = [badLogo];
                 if (errors.Count > 0) return ApiResults.Invalid(errors);
                 var row = await db.SiteSettings.SingleAsync(ct);
                 if (input.Title is not null) row.Title = input.Title.Trim();
                 if (input.Description is not null) row.Description = input.Description;
-                if (input.Culture is not null) row.Culture = input.Culture;
-                if (input.TimeZone is not null) row.TimeZone = input.TimeZone;
+                if (input.Culture is not null) row.Culture = input.Culture.Trim();
+                if (input.TimeZone is not null) row.TimeZone = input.TimeZone.Trim();
                 if (input.BaseUrl is not null) row.BaseUrl = input.BaseUrl.TrimEnd('/');
                 if (input.PostsPerPage is { } perPage) row.PostsPerPage = perPage;
                 if (input.Navigation is not null) row.Navigation = input.Navigation;
@@ -242,20 +245,4 @@ public static class AdminApi
 
     private static AdminSettings ToAdmin(Settings.SiteSettings s) =>
         new(s.Title, s.Description, s.Culture, s.TimeZone, s.BaseUrl, s.PostsPerPage, s.Navigation, s.LogoUrl);
-
-    private static bool IsCulture(string name)
-    {
-        if (name.Length is 0 or > 20) return false;
-        try
-        {
-            return !CultureInfo.GetCultureInfo(name, predefinedOnly: true).Equals(CultureInfo.InvariantCulture);
-        }
-        catch (CultureNotFoundException)
-        {
-            return false;
-        }
-    }
-
-    private static bool IsHttpUrl(string url) =>
-        url.Length <= 500 && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https";
 }

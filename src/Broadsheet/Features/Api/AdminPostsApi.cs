@@ -6,11 +6,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Broadsheet.Features.Api;
 
-/// <summary>A post or page as the Admin API shows it. <see cref="Status"/> is what the public sees now.</summary>
+/// <summary>
+/// A post or page as the Admin API shows it. <see cref="Status"/> is what the public sees now. <see cref="Notice"/>,
+/// only in the answer to a write, says what was done differently from what was asked (another slug than the one sent).
+/// </summary>
 public sealed record AdminPost(
     int Id, PostKind Kind, string Title, string Slug, PostStatus Status, string Body, BodyFormat Format, string BodyHtml,
     string? Excerpt, bool Pinned, DateTime? PublishedAt, DateTime CreatedAt, DateTime UpdatedAt, int Version,
-    string? Permalink, IReadOnlyList<string> Tags, IReadOnlyList<string> Authors);
+    string? Permalink, IReadOnlyList<string> Tags, IReadOnlyList<string> Authors, string? Notice = null);
 
 /// <summary>A row of the list; the body is left out (fetch one to get it).</summary>
 public sealed record AdminPostSummary(
@@ -117,7 +120,7 @@ public static class AdminPostsApi
         var size = pageSize ?? 20;
         var number = page ?? 1;
         if (size is < 1 or > MaxPageSize) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["pageSize"] = [$"Between 1 and {MaxPageSize}."] });
-        if (number < 1) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["page"] = ["Pages start at 1."] });
+        if (number is < 1 or > PageNumbers.Max) return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["page"] = [$"Pages are 1 to {PageNumbers.Max}."] });
         var query = db.Posts.AsNoTracking().Where(p => p.Kind == kind);
         switch (status?.ToLowerInvariant())
         {
@@ -160,6 +163,8 @@ public static class AdminPostsApi
     /// <summary>The write side, one per request: validation, the writer's rules, saving, cache eviction.</summary>
     public sealed class Writes(BroadsheetDb db, PostWriter writer, SiteSettingsCache settings, ContentChanges changes, TimeProvider clock)
     {
+        private string? notice;
+
         public async Task<IResult> CreateAsync(HttpRequest request, PostKind kind, CancellationToken ct)
         {
             var (input, error) = await ApiJson.ReadAsync<PostInput>(request);
@@ -237,7 +242,10 @@ public static class AdminPostsApi
             if (input.Status is { } status) post.Status = status;
             var wantedSlug = input.Slug is { Length: > 0 } s ? s : post.Slug.Length == 0 ? Slugs.From(post.Title) : null;
             if (wantedSlug is not null && wantedSlug != post.Slug)
+            {
                 post.Slug = await PostWriter.UniqueSlugAsync(db, post.Kind, wantedSlug, post.Id == 0 ? null : post.Id, ct);
+                notice = PostWriter.SlugNotice(wantedSlug, post.Slug);
+            }
             if (input.Tags is not null)
             {
                 var tags = await PostWriter.TagsAsync(db, input.Tags, ct);
@@ -272,7 +280,7 @@ public static class AdminPostsApi
                 return ApiResults.Stale(Noun(post.Kind), current);
             }
             await changes.PublishedAsync(db, ct);
-            var body = ToAdmin(post, Now(clock));
+            var body = ToAdmin(post, Now(clock)) with { Notice = notice };
             return created
                 ? TypedResults.Created($"/api/admin/{(post.Kind == PostKind.Page ? "pages" : "posts")}/{post.Id}", body)
                 : TypedResults.Ok(body);

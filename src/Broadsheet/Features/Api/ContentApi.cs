@@ -90,7 +90,7 @@ public static class ContentApi
     {
         var size = pageSize ?? 20;
         var number = page ?? 1;
-        if (size is < 1 or > MaxPageSize || number < 1) return ApiResults.Invalid("page", $"page starts at 1; pageSize is 1 to {MaxPageSize}.");
+        if (size is < 1 or > MaxPageSize || number is < 1 or > PageNumbers.Max) return ApiResults.Invalid("page", $"page is 1 to {PageNumbers.Max}; pageSize is 1 to {MaxPageSize}.");
         var query = db.Posts.AsNoTracking().Where(p => p.Kind == kind).Visible(clock.GetUtcNow().UtcDateTime);
         if (!string.IsNullOrWhiteSpace(tag)) query = query.Where(p => p.Tags.Any(t => t.Slug == tag));
         if (!string.IsNullOrWhiteSpace(author)) query = query.Where(p => p.Authors.Any(a => a.Author!.Slug == author));

@@ -13,6 +13,14 @@ public static class PostPaths
         _ => null,
     };
 
+    /// <summary>The slug in <paramref name="path"/> if it has the shape of a <paramref name="kind"/>'s <see cref="Permalink"/>, else null.</summary>
+    public static string? SlugOf(PostKind kind, string path) => (kind, path.Split('/')) switch
+    {
+        (PostKind.Page, ["", var slug]) when Slugs.IsValid(slug) => slug,
+        (PostKind.Post, ["", { Length: 4 } year, { Length: 2 } month, var slug]) when year.All(char.IsAsciiDigit) && month.All(char.IsAsciiDigit) && Slugs.IsValid(slug) => slug,
+        _ => null,
+    };
+
     /// <summary>201510 for a UTC instant in October 2015 in the given zone.</summary>
     public static int ArchiveMonth(DateTime utc, TimeZoneInfo zone)
     {

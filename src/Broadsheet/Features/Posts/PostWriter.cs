@@ -36,7 +36,12 @@ public sealed class PostWriter(ContentRenderer renderer, TimeProvider clock)
         return rendered.Changed;
     }
 
-    /// <summary>A slug not yet used by another post of the same kind: "slug", then "slug-2", "slug-3"…</summary>
+    /// <summary>
+    /// A slug not yet used by another post of the same kind, nor by an old address that redirects to one:
+    /// "slug", then "slug-2", "slug-3"… A renamed post's old address keeps sending readers to it, so a new post
+    /// must not take it over (it would silently inherit the old post's links). A post may take back its own old
+    /// slugs. Old addresses of every month count, because a draft's month is only known once it is published.
+    /// </summary>
     public static async Task<string> UniqueSlugAsync(BroadsheetDb db, PostKind kind, string wanted, int? exceptPostId, CancellationToken cancellationToken = default)
     {
         var baseSlug = Slugs.IsValid(wanted) ? wanted : Slugs.From(wanted);
@@ -45,13 +50,42 @@ public sealed class PostWriter(ContentRenderer renderer, TimeProvider clock)
             .Select(p => p.Slug)
             .ToListAsync(cancellationToken);
         var local = db.Posts.Local.Where(p => p.Kind == kind && p.Id != exceptPostId).Select(p => p.Slug);
-        var used = new HashSet<string>(taken.Concat(local), StringComparer.Ordinal);
+        var used = new HashSet<string>(taken.Concat(local).Concat(await OldAddressSlugsAsync(db, kind, baseSlug, exceptPostId, cancellationToken)), StringComparer.Ordinal);
         if (!used.Contains(baseSlug)) return baseSlug;
         for (var n = 2; ; n++)
         {
             var candidate = $"{baseSlug}-{n}";
             if (!used.Contains(candidate)) return candidate;
         }
+    }
+
+    /// <summary>What editors and the API say when <see cref="UniqueSlugAsync"/> had to give another slug than the one asked for.</summary>
+    public static string? SlugNotice(string wanted, string given) =>
+        wanted == given ? null
+            : $"The slug \"{wanted}\" is taken (by another post, or by an old address that still leads to one), so this one's slug is \"{given}\".";
+
+    /// <summary>
+    /// The slugs (<paramref name="baseSlug"/> and its "-n" variants) held by redirects from addresses shaped like
+    /// a <paramref name="kind"/>'s permalink, except those leading to <paramref name="exceptPostId"/> itself.
+    /// </summary>
+    private static async Task<IEnumerable<string>> OldAddressSlugsAsync(BroadsheetDb db, PostKind kind, string baseSlug, int? exceptPostId, CancellationToken cancellationToken)
+    {
+        var exact = "/" + baseSlug;
+        var variants = "/" + baseSlug + "-";
+        var redirects = await db.Redirects.AsNoTracking()
+            .Where(r => r.FromPath.EndsWith(exact) || r.FromPath.Contains(variants))
+            .Select(r => new { r.FromPath, r.ToPath })
+            .ToListAsync(cancellationToken);
+        if (redirects.Count == 0) return [];
+        var own = exceptPostId is { } id
+            ? await db.Posts.AsNoTracking().Where(p => p.Id == id).Select(p => new { p.Kind, p.Slug, p.ArchiveMonth }).FirstOrDefaultAsync(cancellationToken)
+            : null;
+        var ownPermalink = own is null ? null : PostPaths.Permalink(own.Kind, own.Slug, own.ArchiveMonth);
+        return redirects
+            .Where(r => r.ToPath != ownPermalink)
+            .Select(r => PostPaths.SlugOf(kind, r.FromPath))
+            .OfType<string>()
+            .Where(slug => slug == baseSlug || slug.StartsWith(baseSlug + "-", StringComparison.Ordinal));
     }
 
     /// <summary>

@@ -1,4 +1,5 @@
 using Broadsheet.Features.Api;
+using Broadsheet.Features.Posts;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace Broadsheet.Features.Search;
@@ -46,7 +47,7 @@ public static class AdminSearchApi
         var size = pageSize ?? 20;
         var number = page ?? 1;
         if (size is < 1 or > AdminPostsApi.MaxPageSize) errors["pageSize"] = [$"Between 1 and {AdminPostsApi.MaxPageSize}."];
-        if (number < 1) errors["page"] = ["Pages start at 1."];
+        if (number is < 1 or > PageNumbers.Max) errors["page"] = [$"Pages are 1 to {PageNumbers.Max}."];
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         var results = await index.SearchAsync(new SearchRequest(query, kind is { Length: > 0 } ? kind : null, Page: number, PageSize: size, IncludeDrafts: true, Status: wanted), ct);

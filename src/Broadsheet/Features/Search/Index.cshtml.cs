@@ -2,6 +2,8 @@ using System.Globalization;
 using Broadsheet.Features.Archive;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Shared;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.WebUtilities;
 
 namespace Broadsheet.Features.Search;
@@ -10,8 +12,10 @@ namespace Broadsheet.Features.Search;
 /// The public search page: ranked results with highlighted snippets, filters by kind, tag and year,
 /// paging, and suggestions when nothing is found. Any input gives a normal page (the query is
 /// reduced to words by <see cref="SearchQuery"/>; nonsense filters are ignored). Not for search
-/// engines (noindex, and robots.txt disallows it); output-cached per query string like every public page.
+/// engines (noindex, and robots.txt disallows it); output-cached per query string like every public page,
+/// and limited per client address (<see cref="SearchRateLimit"/>). A page number past the last possible page is a 404.
 /// </summary>
+[EnableRateLimiting(SearchRateLimit.Policy)]
 public sealed class IndexModel(ISearchIndex index, ArchiveCounts archive) : PublicPageModel
 {
     public const int PageSize = 10;
@@ -31,23 +35,24 @@ public sealed class IndexModel(ISearchIndex index, ArchiveCounts archive) : Publ
     /// <summary>Other searches worth trying when this one found nothing: (link, what it is).</summary>
     public List<(string Href, string Label)> Suggestions { get; } = [];
 
-    public async Task OnGetAsync(CancellationToken cancellationToken)
+    public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
+        if (PageNumbers.Parse(Request.Query["page"]) is not { } page) return NotFound();
         Text = Request.Query["q"].ToString();
         if (Text.Length > SearchQuery.MaxLength) Text = Text[..SearchQuery.MaxLength];
         Query = SearchQuery.Parse(Text);
         Kind = Kinds.Any(k => k.Value == Request.Query["kind"]) ? Request.Query["kind"].ToString() : null;
         Tag = Request.Query["tag"].ToString() is { Length: > 0 } tag && Slugs.IsValid(tag) ? tag : null;
         Year = int.TryParse(Request.Query["year"], NumberStyles.None, CultureInfo.InvariantCulture, out var year) && year is >= 1000 and <= 9999 ? year : null;
-        var page = PageNumbers.Parse(Request.Query["page"]) ?? 1;
         Years = [.. (await archive.GetAsync(cancellationToken)).Years.Select(y => y.Year)];
 
         Meta.NoIndex = true;
         Meta.Title = Query.IsEmpty ? "Search" : $"Search: {Query}";
-        if (Query.IsEmpty) return;
+        if (Query.IsEmpty) return Page();
 
         Results = await index.SearchAsync(new SearchRequest(Query, Kind, Tag, Year, page, PageSize), cancellationToken);
         if (Results.Hits.Count == 0 && page == 1) await SuggestAsync(cancellationToken);
+        return Page();
     }
 
     private async Task SuggestAsync(CancellationToken cancellationToken)

@@ -2,6 +2,7 @@ using System.Data;
 using System.Data.Common;
 using System.Text;
 using Broadsheet.Data;
+using Broadsheet.Features.Posts;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Storage;
 
@@ -160,7 +161,8 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     public async Task<SearchResults> SearchAsync(SearchRequest request, CancellationToken cancellationToken = default)
     {
         if (request.Query.IsEmpty) return SearchResults.None(request.Page);
-        var page = Math.Max(1, request.Page);
+        // Callers refuse larger page numbers; clamped here too, so (page - 1) * pageSize can never overflow into a negative OFFSET.
+        var page = Math.Clamp(request.Page, 1, PageNumbers.Max);
         var pageSize = Math.Clamp(request.PageSize, 1, 100);
         var (hits, capped, scanCut) = await WithConnectionAsync(() => QueryAsync(request with { Page = page, PageSize = pageSize }, cancellationToken), cancellationToken);
         var hasMore = hits.Count > pageSize;

@@ -15,6 +15,7 @@ public static class SearchSetup
         services.AddScoped(sp => SearchIndexBase.For(sp.GetRequiredService<BroadsheetDb>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RankingWindow>().Matches));
         services.AddHostedService<SearchIndexCheck>();
         services.AddHostedService<SearchIndexUpkeep>();
+        services.AddRateLimiter(o => o.AddPolicy<string, SearchRateLimit>(SearchRateLimit.Policy));
         return services;
     }
 

@@ -112,7 +112,12 @@ public sealed class EditModel(BroadsheetDb db, PostWriter writer, ContentRendere
             "unpublish" => PostStatus.Draft,
             _ => post.Status,
         };
-        if (wantedSlug != post.Slug) post.Slug = await PostWriter.UniqueSlugAsync(db, post.Kind, wantedSlug, isNew ? null : post.Id, cancellationToken);
+        string? slugNotice = null;
+        if (wantedSlug != post.Slug)
+        {
+            post.Slug = await PostWriter.UniqueSlugAsync(db, post.Kind, wantedSlug, isNew ? null : post.Id, cancellationToken);
+            slugNotice = PostWriter.SlugNotice(wantedSlug, post.Slug);
+        }
         var tags = await PostWriter.TagsAsync(db, (Input.Tags ?? "").Split(','), cancellationToken);
         post.Tags.RemoveAll(t => !tags.Contains(t));
         post.Tags.AddRange(tags.Where(t => !post.Tags.Contains(t)));
@@ -150,6 +155,7 @@ public sealed class EditModel(BroadsheetDb db, PostWriter writer, ContentRendere
             "unpublish" => "Unpublished: it is a draft again.",
             _ => "Saved.",
         };
+        if (slugNotice is not null) Notice += " " + slugNotice;
         return Redirect($"/admin/posts/edit/{post.Id}");
     }
 

@@ -15,7 +15,7 @@ public sealed class IndexModel(BroadsheetDb db) : AdminPageModel
     [BindProperty(SupportsGet = true)] public string? Tag { get; set; }
     [BindProperty(SupportsGet = true)] public string? Author { get; set; }
     [BindProperty(SupportsGet = true)] public string? Kind { get; set; }
-    [BindProperty(SupportsGet = true, Name = "page")] public int PageNumber { get; set; } = 1;
+    public int PageNumber { get; private set; } = 1;
 
     public IReadOnlyList<Row> Rows { get; private set; } = [];
     public int Total { get; private set; }
@@ -27,7 +27,9 @@ public sealed class IndexModel(BroadsheetDb db) : AdminPageModel
 
     public async Task<IActionResult> OnGetAsync(CancellationToken cancellationToken)
     {
-        if (PageNumber < 1) return NotFound();
+        // As on the public listings (Razor Pages' own "page" route value would win over a model-bound ?page=).
+        if (PageNumbers.Parse(Request.Query["page"]) is not { } pageNumber) return NotFound();
+        PageNumber = pageNumber;
         var now = NowUtc;
         var kind = IsPages ? PostKind.Page : PostKind.Post;
         var posts = PostAccess.Visible(db.Posts.AsNoTracking().Where(p => p.Kind == kind), User, UserId);

@@ -11,6 +11,8 @@ namespace Broadsheet.Features.Admin.Users;
 /// <summary>
 /// Accounts and invitations (Administrators and the Owner). Nobody but the Owner touches the Owner's
 /// account; the Owner hands ownership on by making someone else Owner, becoming an Administrator.
+/// Linking an account to a byline that has none (an imported writer's, say) is done here, explicitly: it makes
+/// that byline's posts the account's own, which no account gains by merely having the same name.
 /// </summary>
 [Authorize(Policy = Policies.Administer)]
 public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, AccountService accounts, AccountMail mail, ILogger<IndexModel> logger) : AdminPageModel
@@ -20,7 +22,10 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
     public List<string> Errors { get; } = [];
     public bool MailConfigured => mail.IsConfigured;
 
-    public sealed record Row(string Id, string Name, string Email, string Role, bool Invited, bool LockedOut, bool TwoFactor);
+    /// <summary>Bylines no account holds, which an account may be linked to: (id, what the select shows).</summary>
+    public IReadOnlyList<(int Id, string Label)> FreeBylines { get; private set; } = [];
+
+    public sealed record Row(string Id, string Name, string Email, string Role, bool Invited, bool LockedOut, bool TwoFactor, IReadOnlyList<string> Bylines);
 
     public async Task OnGetAsync(CancellationToken cancellationToken) => await LoadAsync(cancellationToken);
 
@@ -133,6 +138,23 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         return Redirect("/admin/users");
     }
 
+    /// <summary>Links the account <paramref name="id"/> to the account-less byline <paramref name="author"/>.</summary>
+    public async Task<IActionResult> OnPostBylineAsync(string id, int author, CancellationToken cancellationToken)
+    {
+        var user = await users.FindByIdAsync(id);
+        if (user is null) return NotFound();
+        var byline = await db.Authors.AsNoTracking().Where(a => a.Id == author).Select(a => a.DisplayName).FirstOrDefaultAsync(cancellationToken);
+        if (byline is null || !await accounts.LinkBylineAsync(user, author, cancellationToken))
+        {
+            Errors.Add(byline is null ? "There is no such byline." : $"The byline {byline} already belongs to an account; nothing was changed.");
+            await LoadAsync(cancellationToken);
+            Response.StatusCode = byline is null ? StatusCodes.Status404NotFound : StatusCodes.Status409Conflict;
+            return Page();
+        }
+        Notice = $"{user.Email} now writes as {byline}: its posts are theirs to edit.";
+        return Redirect("/admin/users");
+    }
+
     private const string MailNotSetUp = "Email is not set up (Email:Smtp:Host), so invitations cannot be sent.";
 
     /// <summary>Mails <paramref name="user"/> an invitation link; false (and the reason in the log) if the mail server refused.</summary>
@@ -155,10 +177,14 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         var all = await db.Users.AsNoTracking().OrderBy(u => u.DisplayName).ToListAsync(cancellationToken);
         var roleNames = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id select new { ur.UserId, r.Name })
             .ToListAsync(cancellationToken);
+        var bylines = (await db.Authors.AsNoTracking().OrderBy(a => a.DisplayName).ThenBy(a => a.Slug)
+            .Select(a => new { a.Id, a.DisplayName, a.Slug, a.UserId }).ToListAsync(cancellationToken));
+        var linked = bylines.Where(a => a.UserId is not null).ToLookup(a => a.UserId!, a => a.DisplayName);
+        FreeBylines = [.. bylines.Where(a => a.UserId is null).Select(a => (a.Id, $"{a.DisplayName} ({a.Slug})"))];
         var now = NowUtc;
         Rows = [.. all.Select(u => new Row(u.Id, u.DisplayName, u.Email ?? "",
             Roles.All.FirstOrDefault(r => roleNames.Any(x => x.UserId == u.Id && x.Name == r)) ?? Roles.Contributor,
-            u.PasswordHash is null, u.LockoutEnd > now, u.TwoFactorEnabled))];
+            u.PasswordHash is null, u.LockoutEnd > now, u.TwoFactorEnabled, [.. linked[u.Id]]))];
     }
 
     public sealed class InviteInput

@@ -1,0 +1,51 @@
+using System.Globalization;
+
+namespace Broadsheet.Features.Settings;
+
+/// <summary>
+/// What a site setting may hold, in one place for the settings page and <c>PUT /api/admin/settings</c>:
+/// when each kept its own checks, the API let <c>javascript:</c> navigation links through that the page
+/// refused. Each rule answers null for a good value, or a sentence saying what to give instead.
+/// </summary>
+public static class SettingsRules
+{
+    public static string? Culture(string culture)
+    {
+        culture = culture.Trim();
+        if (culture.Length is 0 or > 20) return CultureMessage;
+        try
+        {
+            return CultureInfo.GetCultureInfo(culture, predefinedOnly: true).Equals(CultureInfo.InvariantCulture) ? CultureMessage : null;
+        }
+        catch (CultureNotFoundException)
+        {
+            return CultureMessage;
+        }
+    }
+
+    public static string? TimeZone(string zone) =>
+        TimeZoneInfo.TryFindSystemTimeZoneById(zone.Trim(), out _) ? null : "Not a known time zone (for example Europe/London).";
+
+    /// <summary>Empty (then links are written relative to the request), or an absolute http(s) address.</summary>
+    public static string? BaseUrl(string baseUrl) =>
+        baseUrl.Trim() is not { Length: > 0 } url || (url.Length <= 500 && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+            ? null
+            : "Give the full address, starting with https://, or leave it empty.";
+
+    public static string? LogoUrl(string logoUrl) =>
+        logoUrl.Trim() is not { Length: > 0 } url || IsSafeLink(url) ? null : "Give an https:// address or a path on this site starting with /.";
+
+    /// <summary>Lines of <c>Label|/path</c> or <c>Label|https://…</c>; names the first line that is not.</summary>
+    public static string? Navigation(string navigation) =>
+        navigation.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .FirstOrDefault(line => line.Split('|', 2) is not [{ Length: > 0 }, { } href] || !IsSafeLink(href.Trim())) is { } bad
+            ? $"Each line is Label|/path or Label|https://…; this one is not: {bad}"
+            : null;
+
+    /// <summary>Links the public layout will write: site paths or http(s) only (never javascript: or data:).</summary>
+    public static bool IsSafeLink(string href) =>
+        (href.StartsWith('/') && !href.StartsWith("//", StringComparison.Ordinal) && !href.StartsWith("/\\", StringComparison.Ordinal))
+        || (Uri.TryCreate(href, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http");
+
+    private const string CultureMessage = "Not a known culture name (for example en-GB, de-DE, fr-FR).";
+}
