@@ -89,6 +89,22 @@ public abstract class AddressLimitTests(TestProvider provider)
     }
 
     [Fact]
+    public async Task Past_its_budget_an_address_that_signs_in_at_its_turn_is_not_kept_waiting_for_the_second_factor()
+    {
+        await using var app = App().With("Accounts:MaxFailedAttemptsPerAddress", "3");
+        await app.AddUserAsync(Roles.Editor, Editor);
+        var key = await SessionTests.TurnOnTwoFactorAsync(await app.SignedInAsync(Roles.Author, "careful@example.org"));
+        await FailAsync(() => app.Browser("192.0.2.14"), 3);
+
+        var laptop = app.Browser("192.0.2.14");
+        var step = await SignInAsync(laptop, "careful@example.org", AdminClient.Password);
+        Assert.StartsWith("/admin/login/two-factor", step.Headers.Location?.OriginalString, StringComparison.Ordinal);
+        var signedIn = await laptop.SubmitAsync(step.Headers.Location!.OriginalString, new() { ["Code"] = SessionTests.Totp(key) });
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await laptop.GetAsync("/admin")).StatusCode);
+    }
+
+    [Fact]
     public async Task Reset_requests_have_a_budget_of_their_own_apart_from_failed_sign_ins()
     {
         await using var mail = new TestMailServer();

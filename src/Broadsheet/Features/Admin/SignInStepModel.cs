@@ -5,8 +5,8 @@ namespace Broadsheet.Features.Admin;
 
 /// <summary>
 /// Base of the pages where a password or a second-factor code is tried. Both count failures against
-/// the client address (<see cref="LoginThrottle"/>) as well as against the account, and both slow an
-/// address past its budget the same way.
+/// the client address (<see cref="LoginThrottle"/>) as well as against the account; the password step
+/// slows an address past its budget.
 /// </summary>
 public abstract class SignInStepModel(LoginThrottle throttle) : AdminPageModel
 {

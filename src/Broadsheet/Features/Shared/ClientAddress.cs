@@ -52,7 +52,7 @@ public static class ClientAddress
             if (proxies.Count == 0 && networks.Count == 0) return; // the framework's default: loopback only
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
-#pragma warning disable ASPDEPR005 // the obsolete list is still read beside KnownIPNetworks; empty it too
+#pragma warning disable ASPDEPR005 // the obsolete list too, whatever the framework still keeps in it
             o.KnownNetworks.Clear();
 #pragma warning restore ASPDEPR005
             foreach (var proxy in proxies) o.KnownProxies.Add(proxy);
