@@ -58,6 +58,9 @@ public sealed class Program
         builder.Services.AddSearch();
         builder.Services.AddImport();
 
+        // Who a request comes from: the client's address and scheme through trusted proxies only
+        builder.Services.AddClientAddress(builder.Configuration);
+
         // Accounts, the admin and its mail
         builder.Services.AddBroadsheetAccounts(builder.Configuration);
         builder.Services.AddBroadsheetEmail(builder.Configuration);
@@ -78,6 +81,10 @@ public sealed class Program
 
         var app = builder.Build();
 
+        // First, so that everything after sees the client's address and scheme (cookies' Secure flag, redirects).
+        app.UseClientAddress();
+        // HTTPS responses only, and never for localhost (the middleware's own exclusions).
+        app.UseHsts();
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/not-found");
         app.UseSecurityHeaders();

@@ -5,6 +5,7 @@ using Broadsheet.Features.Media;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Settings;
+using Broadsheet.Features.Shared;
 using Broadsheet.Features.Tags;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -34,6 +35,7 @@ public class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKeyContext
     public DbSet<ContentState> ContentState => Set<ContentState>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
+    public DbSet<AddressCounter> AddressCounters => Set<AddressCounter>();
 
     /// <summary>Which database engine this context talks to; the one place that may branch on it is search.</summary>
     public virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;

@@ -109,7 +109,7 @@ public sealed class SessionTests
         Assert.StartsWith("/admin/login/two-factor", (await PasswordOnlyAsync(laptop, "careful@example.org")).OriginalString);
     }
 
-    private static async Task<string> TurnOnTwoFactorAsync(HttpClient client)
+    internal static async Task<string> TurnOnTwoFactorAsync(HttpClient client)
     {
         var (_, setup) = await client.GetPageAsync("/admin/account/two-factor");
         var key = setup.QuerySelector("#shared-key").Text().Replace(" ", "", StringComparison.Ordinal);
@@ -127,7 +127,7 @@ public sealed class SessionTests
     }
 
     /// <summary>RFC 6238 (SHA-1, 30 s, 6 digits) as authenticator apps compute it.</summary>
-    private static string Totp(string base32Key)
+    internal static string Totp(string base32Key)
     {
         var key = Base32(base32Key.ToUpperInvariant());
         var counter = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30;

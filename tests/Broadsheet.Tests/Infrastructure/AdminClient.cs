@@ -35,6 +35,18 @@ public static class AdminClient
         return client;
     }
 
+    /// <summary>
+    /// A browser whose requests reach the site through the proxy at <paramref name="proxy"/>, which names the
+    /// client in X-Forwarded-For (and, when given, the client's scheme in X-Forwarded-Proto), as nginx does.
+    /// </summary>
+    public static HttpClient BehindProxy(this BroadsheetFactory app, string proxy, string client, string? scheme = null)
+    {
+        var browser = app.Browser(proxy);
+        browser.DefaultRequestHeaders.Add("X-Forwarded-For", client);
+        if (scheme is not null) browser.DefaultRequestHeaders.Add("X-Forwarded-Proto", scheme);
+        return browser;
+    }
+
     /// <summary>A new account of this role, signed in.</summary>
     public static async Task<HttpClient> SignedInAsync(this BroadsheetFactory app, string role, string? email = null)
     {
@@ -106,7 +118,10 @@ public static class AdminClient
     }
 }
 
-/// <summary>Lets a test say which address a request comes from (TestServer has none), for per-address limits.</summary>
+/// <summary>
+/// Lets a test say which address a request comes from (TestServer has none), for per-address limits and
+/// trusted proxies; registered first, so it runs before any forwarded-headers handling.
+/// </summary>
 public sealed class TestClientAddress : IStartupFilter
 {
     public const string Header = "X-Test-Client-Address";

@@ -1,6 +1,7 @@
 using Broadsheet.Data;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
@@ -18,6 +19,7 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
     private readonly TestProvider provider;
     private readonly string? postgresDatabase;
     private readonly Dictionary<string, string?> settings = new();
+    private readonly Dictionary<string, string?> hostSettings = new();
     private readonly bool ownsDatabase = true;
 
     public BroadsheetFactory(TestProvider provider = TestProvider.Sqlite, bool outputCache = false)
@@ -46,6 +48,7 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
         provider = first.provider;
         DataDirectory = first.DataDirectory;
         settings = new(first.settings);
+        hostSettings = new(first.hostSettings);
         ownsDatabase = false;
     }
 
@@ -60,15 +63,28 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
         return this;
     }
 
+    /// <summary>
+    /// A setting the framework reads from the built app's configuration, as it would from an <c>ASPNETCORE_</c>
+    /// environment variable (e.g. <c>FORWARDEDHEADERS_ENABLED</c>); <see cref="With"/> passes settings on the
+    /// command line, which takes only <c>Section:Key</c> names.
+    /// </summary>
+    public BroadsheetFactory WithHostSetting(string key, string value)
+    {
+        hostSettings[key] = value;
+        return this;
+    }
+
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         foreach (var (key, value) in settings) builder.UseSetting(key, value);
         builder.UseEnvironment("Testing");
+        builder.ConfigureAppConfiguration(c => c.AddInMemoryCollection(hostSettings));
         builder.ConfigureServices(services =>
         {
             services.RemoveAll<TimeProvider>();
             services.AddSingleton<TimeProvider>(Clock);
-            services.AddSingleton<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientAddress>();
+            // First of all startup filters (the framework's forwarded-headers one included), as a connection's own address would be.
+            services.Insert(0, ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientAddress>());
         });
     }
 

@@ -1,4 +1,5 @@
 using Broadsheet.Data;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
@@ -119,8 +120,8 @@ public static class AccountsSetup
         services.Insert(0, ServiceDescriptor.Singleton<IConfigureOptions<AntiforgeryOptions>>(
             new ConfigureNamedOptions<AntiforgeryOptions>(Options.DefaultName, o => o.Cookie.Name = AntiforgeryCookieName)));
 
-        services.AddMemoryCache();
-        services.AddSingleton<LoginThrottle>();
+        services.AddAddressLimits();
+        services.AddScoped<LoginThrottle>();
         services.AddScoped<AccountService>();
         services.AddScoped<AccountMail>();
         return services;

@@ -1,36 +1,48 @@
-using System.Net;
-using Microsoft.Extensions.Caching.Memory;
+using Broadsheet.Features.Shared;
 
 namespace Broadsheet.Features.Accounts;
 
 /// <summary>
-/// Counts failed sign-ins per client address, beside Identity's own per-account lockout, so one
-/// address cannot try a password against many accounts. The count lives in this node's memory for
-/// <see cref="Window"/> after the last failure: several nodes each allow the limit, which still
-/// bounds guessing to a handful of tries a minute.
+/// Limits per client address (<see cref="ClientAddress"/>), beside Identity's own per-account lockout, so
+/// one address cannot try passwords against many accounts, nor flood inboxes with reset links. The counts
+/// are <see cref="AddressLimits"/> budgets in the database, shared by every node:
+/// <list type="bullet">
+/// <item><c>sign-in</c>: failed passwords and codes, <c>Accounts:MaxFailedAttemptsPerAddress</c> per
+/// <c>Accounts:AddressLockoutTime</c> from the first failure. Past it the address is slowed, not shut:
+/// one try per <c>Accounts:AddressBackoff</c> for the whole address, on every node together, and the
+/// others are refused unchecked with a Retry-After. So an editor sharing the address (an office, a
+/// phone network) can still sign in with the right password, while a guesser gets fewer tries past the
+/// budget than within it.</item>
+/// <item><c>password-reset</c>: reset requests, <c>Accounts:MaxResetRequestsPerAddress</c> per
+/// <c>Accounts:ResetRequestWindow</c>, apart from sign-in failures (asking for a link is not a failure).</item>
+/// </list>
 /// </summary>
-public sealed class LoginThrottle(IMemoryCache cache, IConfiguration configuration)
+public sealed class LoginThrottle(AddressLimits limits, IConfiguration configuration)
 {
-    private readonly int limit = configuration.GetValue("Accounts:MaxFailedAttemptsPerAddress", 20);
+    private readonly AddressBudget signIn = new("sign-in",
+        configuration.GetValue("Accounts:MaxFailedAttemptsPerAddress", 20),
+        configuration.GetValue("Accounts:AddressLockoutTime", TimeSpan.FromMinutes(15)));
 
-    public TimeSpan Window { get; } = configuration.GetValue("Accounts:AddressLockoutTime", TimeSpan.FromMinutes(15));
+    private readonly AddressBudget passwordReset = new("password-reset",
+        configuration.GetValue("Accounts:MaxResetRequestsPerAddress", 5),
+        configuration.GetValue("Accounts:ResetRequestWindow", TimeSpan.FromHours(1)));
 
-    public bool IsBlocked(IPAddress? address) => cache.TryGetValue(Key(address), out Counter? counter) && counter!.Failures >= limit;
+    private readonly TimeSpan backoff = configuration.GetValue("Accounts:AddressBackoff", TimeSpan.FromMinutes(1));
 
-    public void Failed(IPAddress? address)
+    /// <summary>
+    /// Before a password or code is checked: null to go ahead, or how long this address must wait
+    /// (it is past its budget and another try has the current turn).
+    /// </summary>
+    public async Task<TimeSpan?> WaitBeforeTryingAsync(HttpContext context)
     {
-        var counter = cache.GetOrCreate(Key(address), entry =>
-        {
-            entry.SlidingExpiration = Window;
-            return new Counter();
-        })!;
-        Interlocked.Increment(ref counter.Failures);
+        var address = ClientAddress.KeyOf(context);
+        if (!await limits.IsSpentAsync(signIn, address, context.RequestAborted)) return null;
+        return await limits.TakeTurnAsync(signIn, address, backoff, context.RequestAborted);
     }
 
-    private static string Key(IPAddress? address) => "login-failures:" + (address?.ToString() ?? "unknown");
+    public Task FailedAsync(HttpContext context) => limits.CountAsync(signIn, ClientAddress.KeyOf(context), context.RequestAborted);
 
-    private sealed class Counter
-    {
-        public int Failures;
-    }
+    /// <summary>Counts a reset request; false when the address has asked too often already.</summary>
+    public async Task<bool> ResetRequestAllowedAsync(HttpContext context) =>
+        await limits.CountAsync(passwordReset, ClientAddress.KeyOf(context), context.RequestAborted) <= passwordReset.Limit;
 }

@@ -13,6 +13,9 @@ public sealed class SecurityHeaders(RequestDelegate next)
         "frame-src https://www.youtube-nocookie.com https://www.youtube.com https://player.vimeo.com; " +
         "frame-ancestors 'none'; base-uri 'self'; form-action 'self'";
 
+    /// <summary>No page here needs the camera, microphone, location, payments or USB; embedded frames may not ask either.</summary>
+    public const string PermissionsPolicy = "camera=(), microphone=(), geolocation=(), payment=(), usb=()";
+
     public Task InvokeAsync(HttpContext context)
     {
         context.Response.OnStarting(static state =>
@@ -23,6 +26,7 @@ public sealed class SecurityHeaders(RequestDelegate next)
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
             headers.XFrameOptions = "DENY";
+            headers["Permissions-Policy"] = PermissionsPolicy;
             if (http.Request.Path.StartsWithSegments("/admin"))
                 headers.CacheControl = "no-store";
             return Task.CompletedTask;

@@ -22,15 +22,13 @@ public sealed class ForgotPasswordModel(UserManager<User> users, AccountMail mai
             Error = "Email is not set up on this site, so no link can be sent. Ask an administrator.";
             return Page();
         }
-        // Each request counts against the address, so nobody floods an inbox from one place.
-        var address = HttpContext.Connection.RemoteIpAddress;
-        if (throttle.IsBlocked(address))
+        // Each request counts against the address (a budget of its own, not sign-in failures), so nobody floods an inbox from one place.
+        if (!await throttle.ResetRequestAllowedAsync(HttpContext))
         {
             Response.StatusCode = StatusCodes.Status429TooManyRequests;
-            Error = "Too many requests from your network. Wait a few minutes and try again.";
+            Error = "Too many requests from your network. Wait a while and try again.";
             return Page();
         }
-        throttle.Failed(address);
         var user = await users.FindByEmailAsync(Email.Trim());
         if (user is not null && await users.HasPasswordAsync(user))
         {

@@ -23,13 +23,13 @@ public sealed class LoginModel(SignInManager<User> signIn, AccountService accoun
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (RefusedByThrottle()) return Page();
+        if (await RefusedByThrottleAsync()) return Page();
         if (!ModelState.IsValid) return Page();
         var result = await signIn.PasswordSignInAsync(Input.Email.Trim(), Input.Password, Input.RememberMe, lockoutOnFailure: true);
         if (result.Succeeded) return LocalRedirect(SafeReturnUrl(ReturnUrl));
         if (result.RequiresTwoFactor)
             return RedirectToPage("/Admin/LoginTwoFactor", new { ReturnUrl = SafeReturnUrl(ReturnUrl), Input.RememberMe });
-        CountFailure();
+        await CountFailureAsync();
         Error = result.IsLockedOut
             ? "This account is locked after too many failed sign-ins. Try again later, or reset your password."
             : "That email and password do not match an account.";

@@ -24,7 +24,8 @@ public sealed class LoginTwoFactorModel(SignInManager<User> signIn, LoginThrottl
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (RefusedByThrottle()) return Page();
+        // No wait for the address's turn here: this step is reached only with the account's right password (at
+        // its turn), and Identity locks the account after a few wrong codes. Wrong codes still count against the address.
         if (await signIn.GetTwoFactorAuthenticationUserAsync() is not { } user) return Redirect("/admin/login");
         if (!ModelState.IsValid) return Page();
         var code = Code.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
@@ -38,7 +39,7 @@ public sealed class LoginTwoFactorModel(SignInManager<User> signIn, LoginThrottl
             if (!byAuthenticator && RememberBrowser) await signIn.RememberTwoFactorClientAsync(user);
             return LocalRedirect(LoginModel.SafeReturnUrl(ReturnUrl));
         }
-        CountFailure();
+        await CountFailureAsync();
         Error = result.IsLockedOut ? "This account is locked after too many failed sign-ins. Try again later." : "That code is not right. Check the time on your phone, or use a recovery code.";
         return Page();
     }

@@ -12,7 +12,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
     public partial class PostgresBroadsheetDbModel
     {
         private PostgresBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("c94c8488-8294-4961-9b6b-4ef1411a323a"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("d8f0c5b9-3588-4a04-b5ae-951c5b1472d6"), entityTypeCount: 22)
         {
         }
 
@@ -30,6 +30,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             var postRevision = PostRevisionEntityType.Create(this);
             var redirect = RedirectEntityType.Create(this);
             var siteSettings = SiteSettingsEntityType.Create(this);
+            var addressCounter = AddressCounterEntityType.Create(this);
             var tag = TagEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
             var identityRole = IdentityRoleEntityType.Create(this);
@@ -68,6 +69,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             PostRevisionEntityType.CreateAnnotations(postRevision);
             RedirectEntityType.CreateAnnotations(redirect);
             SiteSettingsEntityType.CreateAnnotations(siteSettings);
+            AddressCounterEntityType.CreateAnnotations(addressCounter);
             TagEntityType.CreateAnnotations(tag);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
             IdentityRoleEntityType.CreateAnnotations(identityRole);

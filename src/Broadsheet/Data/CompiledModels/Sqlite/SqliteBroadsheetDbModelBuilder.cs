@@ -11,7 +11,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
     public partial class SqliteBroadsheetDbModel
     {
         private SqliteBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("6ac3340a-61a4-495d-8915-353bc799bb16"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("fa7708f3-269f-4925-afc2-380eb22870eb"), entityTypeCount: 22)
         {
         }
 
@@ -29,6 +29,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             var postRevision = PostRevisionEntityType.Create(this);
             var redirect = RedirectEntityType.Create(this);
             var siteSettings = SiteSettingsEntityType.Create(this);
+            var addressCounter = AddressCounterEntityType.Create(this);
             var tag = TagEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
             var identityRole = IdentityRoleEntityType.Create(this);
@@ -67,6 +68,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             PostRevisionEntityType.CreateAnnotations(postRevision);
             RedirectEntityType.CreateAnnotations(redirect);
             SiteSettingsEntityType.CreateAnnotations(siteSettings);
+            AddressCounterEntityType.CreateAnnotations(addressCounter);
             TagEntityType.CreateAnnotations(tag);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
             IdentityRoleEntityType.CreateAnnotations(identityRole);

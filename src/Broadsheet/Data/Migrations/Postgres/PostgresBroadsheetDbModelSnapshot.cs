@@ -605,6 +605,32 @@ namespace Broadsheet.Data.Migrations.Postgres
                     b.ToTable("SiteSettings");
                 });
 
+            modelBuilder.Entity("Broadsheet.Features.Shared.AddressCounter", b =>
+                {
+                    b.Property<string>("Budget")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("NextTurnAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("WindowEndsAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Budget", "Address");
+
+                    b.HasIndex("WindowEndsAt");
+
+                    b.ToTable("AddressCounters");
+                });
+
             modelBuilder.Entity("Broadsheet.Features.Tags.Tag", b =>
                 {
                     b.Property<int>("Id")

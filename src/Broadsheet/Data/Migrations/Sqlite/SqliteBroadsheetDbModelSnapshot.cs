@@ -584,6 +584,32 @@ namespace Broadsheet.Data.Migrations.Sqlite
                     b.ToTable("SiteSettings");
                 });
 
+            modelBuilder.Entity("Broadsheet.Features.Shared.AddressCounter", b =>
+                {
+                    b.Property<string>("Budget")
+                        .HasMaxLength(40)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Address")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("NextTurnAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("WindowEndsAt")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Budget", "Address");
+
+                    b.HasIndex("WindowEndsAt");
+
+                    b.ToTable("AddressCounters");
+                });
+
             modelBuilder.Entity("Broadsheet.Features.Tags.Tag", b =>
                 {
                     b.Property<int>("Id")
