@@ -1,16 +1,16 @@
 using System.Net;
-using Broadsheet.Tests.Infrastructure;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
 
-namespace Broadsheet.BrowserTests.Infrastructure;
+namespace Broadsheet.Tests.Infrastructure;
 
 /// <summary>
-/// A browser needs a real socket: the test app (the same <see cref="BroadsheetFactory"/> as the HTTP
-/// suite) is served by Kestrel on 127.0.0.1 with a port the system picks.
+/// A browser needs a real socket, and so does a probe that must reach the app as an attacker's client
+/// would (its own Host header, a replayed cookie): the test app (the same <see cref="BroadsheetFactory"/>
+/// as the HTTP suite) is served by Kestrel on 127.0.0.1 with a port the system picks.
 /// </summary>
 public static class LoopbackServer
 {
