@@ -164,6 +164,22 @@ public abstract class AddressLimitTests(TestProvider provider)
     }
 
     [Fact]
+    public async Task With_the_frameworks_switch_on_and_no_proxy_named_only_loopback_is_trusted()
+    {
+        // No Proxy:* setting: the switch empties the framework's loopback default, which must not leave every sender trusted.
+        await using var app = App()
+            .WithHostSetting("FORWARDEDHEADERS_ENABLED", "true")
+            .With("Accounts:MaxFailedAttemptsPerAddress", "3");
+        await app.AddUserAsync(Roles.Editor, Editor);
+        var n = 0;
+        HttpClient Spoofer() => app.BehindProxy("192.0.2.67", $"198.18.1.{++n}");
+
+        await FailAsync(Spoofer, 3);
+        await AssertWrongPasswordAnsweredAsync(Spoofer());
+        await AssertSlowedAsync(Spoofer());
+    }
+
+    [Fact]
     public async Task Addresses_in_one_IPv6_64_share_one_count()
     {
         await using var app = App().With("Accounts:MaxFailedAttemptsPerAddress", "3");

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Threading.RateLimiting;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.RateLimiting;
 
 namespace Broadsheet.Features.Search;
@@ -12,8 +13,8 @@ namespace Broadsheet.Features.Search;
 /// nodes allows each address that many searches on each — per-node is the right scope for protecting a node.
 /// Staff search (<c>/admin/search</c>, <c>GET /api/admin/search</c>) is not limited: it needs a signed-in account
 /// or an API key, both of which an Administrator can revoke, and the admin bar searches as people type.
-/// The address is <see cref="ConnectionInfo.RemoteIpAddress"/>, which the forwarded-headers setup makes the
-/// reader's own behind a trusted proxy.
+/// The address is the one every per-address rule uses (<see cref="ClientAddress.KeyOf(HttpContext)"/>): the reader's
+/// own behind a trusted proxy, and an IPv6 reader's /64.
 /// </summary>
 public sealed class SearchRateLimit(IConfiguration configuration) : IRateLimiterPolicy<string>
 {
@@ -25,7 +26,7 @@ public sealed class SearchRateLimit(IConfiguration configuration) : IRateLimiter
     public RateLimitPartition<string> GetPartition(HttpContext httpContext) =>
         permits <= 0 || window <= TimeSpan.Zero
             ? RateLimitPartition.GetNoLimiter("")
-            : RateLimitPartition.GetFixedWindowLimiter(httpContext.Connection.RemoteIpAddress?.ToString() ?? "unknown", _ => new FixedWindowRateLimiterOptions
+            : RateLimitPartition.GetFixedWindowLimiter(ClientAddress.KeyOf(httpContext), _ => new FixedWindowRateLimiterOptions
             {
                 PermitLimit = permits,
                 Window = window,

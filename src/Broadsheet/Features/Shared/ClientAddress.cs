@@ -49,12 +49,18 @@ public static class ClientAddress
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             // Any number of hops, each trusted in turn; the first untrusted one is the client.
             o.ForwardLimit = null;
-            if (proxies.Count == 0 && networks.Count == 0) return; // the framework's default: loopback only
             o.KnownProxies.Clear();
             o.KnownIPNetworks.Clear();
 #pragma warning disable ASPDEPR005 // the obsolete list too, whatever the framework still keeps in it
             o.KnownNetworks.Clear();
 #pragma warning restore ASPDEPR005
+            // None named: loopback only (nginx on the same machine), written out rather than left to the framework's
+            // default, because the env-var switch has already emptied it and an empty list trusts every sender.
+            if (proxies.Count == 0 && networks.Count == 0)
+            {
+                o.KnownIPNetworks.Add(new IPNetwork(IPAddress.Loopback, 8));
+                o.KnownProxies.Add(IPAddress.IPv6Loopback);
+            }
             foreach (var proxy in proxies) o.KnownProxies.Add(proxy);
             foreach (var network in networks) o.KnownIPNetworks.Add(network);
         });
