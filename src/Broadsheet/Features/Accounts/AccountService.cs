@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Broadsheet.Data;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Posts;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -67,7 +68,7 @@ public sealed class AccountService(UserManager<User> users, RoleManager<Identity
         {
             var unique = slug;
             for (var n = 2; await db.Authors.AnyAsync(a => a.Slug == unique, cancellationToken); n++) unique = $"{slug}-{n}";
-            author = db.Authors.Add(new Author { DisplayName = user.DisplayName, Slug = unique }).Entity;
+            author = db.Authors.Add(new Author { DisplayName = XmlSafeText.Clean(user.DisplayName), Slug = unique }).Entity;
         }
         author.UserId = userId;
         author.Email ??= user.Email;

@@ -3,6 +3,7 @@ using System.Globalization;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Settings;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -39,8 +40,8 @@ public sealed class SettingsModel(BroadsheetDb db, ContentChanges changes) : Adm
         if (!ModelState.IsValid) return Page();
 
         var row = await db.SiteSettings.SingleAsync(cancellationToken);
-        row.Title = Input.Title.Trim();
-        row.Description = (Input.Description ?? "").Trim();
+        row.Title = XmlSafeText.Clean(Input.Title).Trim();
+        row.Description = XmlSafeText.Clean(Input.Description ?? "").Trim();
         row.Culture = Input.Culture!.Trim();
         row.TimeZone = Input.TimeZone!.Trim();
         row.BaseUrl = (Input.BaseUrl ?? "").Trim().TrimEnd('/');
