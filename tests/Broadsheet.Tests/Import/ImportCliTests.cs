@@ -107,7 +107,7 @@ public abstract class ImportCliTests(TestProvider provider) : IDisposable
         var old = Site("old");
         var imported = await RunAsync(old, "import", "wordpress", Write("wp.xml", Samples.WordPress));
         Assert.Equal(0, imported.Code);
-        Assert.Matches(@"password-protected\s+1", imported.Out);
+        Assert.Matches(@"with password\s+1", imported.Out);
         var first = Path.Combine(folder, "first.json");
         Assert.Equal(0, (await RunAsync(old, "export", "json", first)).Code);
 

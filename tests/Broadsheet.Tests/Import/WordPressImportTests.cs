@@ -182,7 +182,7 @@ public abstract class WordPressImportTests(TestProvider provider)
 
         Assert.Equal(2, summary.PasswordProtected);
         Assert.Equal(5, summary.Drafts);
-        Assert.Matches(@"password-protected\s+2", summary.ToString());
+        Assert.Matches(@"with password\s+2", summary.ToString());
         var backup = System.Text.Json.JsonDocument.Parse(await app.BackupAsync()).RootElement;
         var statuses = backup.GetProperty("posts").EnumerateArray().ToDictionary(p => p.GetProperty("title").GetString()!, p => p.GetProperty("status").GetString());
         Assert.Equal("draft", statuses["Committee notes"]);

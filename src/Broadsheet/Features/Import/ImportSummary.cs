@@ -49,7 +49,7 @@ public sealed class ImportSummary
         Line("posts", Posts);
         Line("pages", Pages);
         Line("  of them drafts", Drafts);
-        Line("  password-protected", PasswordProtected);
+        Line("  with password", PasswordProtected);
         if (PasswordProtected > 0)
             text.AppendLine("    (password-protected posts are drafts here: publish them only if all may read them)");
         Line("comments", Comments);
