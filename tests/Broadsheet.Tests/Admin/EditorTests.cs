@@ -100,6 +100,38 @@ public abstract class EditorTests(TestProvider provider)
         Assert.Contains("NOT saved", await aliceSaved.Content.ReadAsStringAsync());
         Assert.Equal("Bob's version.", (await PostAsync(app, id)).Body);
     }
+
+    public const string UnknownTagBody = "Press the key, or use <Enter> key then type more words. And the rest stays.";
+
+    [Fact]
+    public async Task A_tag_the_sanitiser_does_not_allow_shows_as_typed_on_the_page_and_in_every_preview()
+    {
+        await using var app = App();
+        var client = await app.SignedInAsync(Roles.Author);
+        var id = await NewPostAsync(client, "Keyboard help", UnknownTagBody + "\n\nAn allowed tag such as <b>bold</b> still works.", "publish");
+        var post = await PostAsync(app, id);
+
+        static void AssertShownAsTyped(string html, string where)
+        {
+            Assert.Contains("use &lt;Enter&gt; key then type more words. And the rest stays.", html);
+            Assert.Contains("<b>bold</b>", html);
+            Assert.False(html.Contains("<enter", StringComparison.OrdinalIgnoreCase), $"{where}: {html}");
+        }
+        var page = await app.CreateClient().GetDocumentAsync(post.Permalink!);
+        AssertShownAsTyped(page.QuerySelector(".post-body")!.InnerHtml, "page");
+        Assert.Contains("use <Enter> key then type more words. And the rest stays.", page.QuerySelector(".post-body")!.TextContent);
+
+        // The preview of the saved post, the editor's Preview button and the live preview beside the editor.
+        var saved = await client.GetDocumentAsync($"/admin/posts/preview/{id}");
+        AssertShownAsTyped(saved.QuerySelector(".post-body")!.InnerHtml, "saved preview");
+        var button = await client.SubmitAsync($"/admin/posts/edit/{id}", new(), "form[data-editor]", "act=preview");
+        Assert.Equal(HttpStatusCode.OK, button.StatusCode);
+        var buttonPage = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await button.Content.ReadAsStringAsync());
+        AssertShownAsTyped(buttonPage.QuerySelector("#live-preview")!.InnerHtml, "preview button");
+        var (_, editor) = await client.GetPageAsync("/admin/posts/edit");
+        var live = await client.SubmitAsync(editor.QuerySelector("form[data-editor]")!, "/admin/posts/edit?handler=Preview", new() { ["Input.Body"] = post.Body });
+        AssertShownAsTyped(await live.Content.ReadAsStringAsync(), "live preview");
+    }
 }
 
 public sealed class SqliteEditorTests() : EditorTests(TestProvider.Sqlite);

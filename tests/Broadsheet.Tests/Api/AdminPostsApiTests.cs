@@ -192,6 +192,20 @@ public abstract class AdminPostsApiTests(TestProvider provider)
         Assert.Equal("/about-the-campaign", (string)created["permalink"]!);
         Assert.Contains("We began in 2015.", await app.CreateClient().GetStringAsync("/about-the-campaign"));
     }
+
+    [Fact]
+    public async Task A_tag_the_sanitiser_does_not_allow_in_a_markdown_body_shows_as_typed()
+    {
+        await using var app = App();
+        var api = await app.ApiClientAsync();
+
+        var created = await (await api.PostJsonAsync("/api/admin/posts", new { title = "Keyboard help", body = Admin.EditorTests.UnknownTagBody, status = "published" }))
+            .JsonAsync(HttpStatusCode.Created);
+
+        Assert.Equal("<p>Press the key, or use &lt;Enter&gt; key then type more words. And the rest stays.</p>", (string)created["bodyHtml"]!);
+        var page = await app.CreateClient().GetDocumentAsync((string)created["permalink"]!);
+        Assert.Equal("Press the key, or use <Enter> key then type more words. And the rest stays.", page.QuerySelector(".post-body")!.TextContent.Trim());
+    }
 }
 
 public sealed class SqliteAdminPostsApiTests() : AdminPostsApiTests(TestProvider.Sqlite);

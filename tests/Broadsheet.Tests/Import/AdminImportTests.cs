@@ -84,6 +84,7 @@ public abstract class AdminImportTests(TestProvider provider)
         var page = await FinishedJobPageAsync(admin, await UploadAsync(admin, "site.xml", Encoding.UTF8.GetBytes(Samples.WordPress), "wordpress"));
         Assert.Equal("Imported", page.QuerySelector("#import-status")!.TextContent);
         Assert.True(SummaryValue(page, "Posts") > 0);
+        Assert.Equal(1, SummaryValue(page, "Of them password-protected in the old site (drafts here: publish only if all may read them)"));
     }
 
     [Fact]

@@ -105,7 +105,9 @@ public abstract class ImportCliTests(TestProvider provider) : IDisposable
     public async Task Export_then_import_json_into_a_new_site_gives_the_same_backup()
     {
         var old = Site("old");
-        Assert.Equal(0, (await RunAsync(old, "import", "wordpress", Write("wp.xml", Samples.WordPress))).Code);
+        var imported = await RunAsync(old, "import", "wordpress", Write("wp.xml", Samples.WordPress));
+        Assert.Equal(0, imported.Code);
+        Assert.Matches(@"with password\s+1", imported.Out);
         var first = Path.Combine(folder, "first.json");
         Assert.Equal(0, (await RunAsync(old, "export", "json", first)).Code);
 

@@ -246,6 +246,18 @@ public static class Samples
             <wp:post_type>post</wp:post_type>
           </item>
           <item>
+            <title>Committee notes</title>
+            <link>https://coalition.example.org/2014/03/committee-notes/</link>
+            <dc:creator>sam</dc:creator>
+            <content:encoded><![CDATA[<p>Notes for members who have the password.</p>]]></content:encoded>
+            <wp:post_id>16</wp:post_id>
+            <wp:post_date_gmt>2014-03-16 10:00:00</wp:post_date_gmt>
+            <wp:post_name>committee-notes</wp:post_name>
+            <wp:status>publish</wp:status>
+            <wp:post_password><![CDATA[members2014]]></wp:post_password>
+            <wp:post_type>post</wp:post_type>
+          </item>
+          <item>
             <title>Contact us</title>
             <link>https://coalition.example.org/contact-us/</link>
             <dc:creator>sam</dc:creator>

@@ -15,8 +15,8 @@ public abstract class WordPressImportTests(TestProvider provider)
         await using var app = App();
         var summary = await app.ImportAsync(ImportFormat.WordPress, Samples.WordPress);
 
-        // publish, draft, private, pending, future; one page; the attachment is skipped with its reason.
-        Assert.Equal((5, 1, 3, 2), (summary.Posts, summary.Pages, summary.Drafts, summary.Comments));
+        // publish, draft, private, pending, future, password-protected; one page; the attachment is skipped with its reason.
+        Assert.Equal((6, 1, 4, 2), (summary.Posts, summary.Pages, summary.Drafts, summary.Comments));
         Assert.Contains(summary.Skipped, s => s.What.Contains("banner-photo") && s.Why.Contains("attachment"));
         Assert.Equal(2, summary.Skipped.Count(s => s.What.StartsWith("comment", StringComparison.Ordinal)));
 
@@ -24,7 +24,7 @@ public abstract class WordPressImportTests(TestProvider provider)
         var home = await client.GetDocumentAsync("/");
         Assert.Equal("March for peace on Saturday", home.QuerySelector(".pinned .post-title").Text());
         var titles = home.QuerySelectorAll(".post-title").Select(t => t.Text()).ToList();
-        foreach (var hidden in new[] { "Letter to the minister", "Members-only minutes", "Pending guest post", "Anniversary vigil" })
+        foreach (var hidden in new[] { "Letter to the minister", "Members-only minutes", "Pending guest post", "Anniversary vigil", "Committee notes" })
             Assert.DoesNotContain(hidden, titles);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/2014/03/members-minutes")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/2030/01/anniversary-vigil")).StatusCode);
@@ -156,6 +156,59 @@ public abstract class WordPressImportTests(TestProvider provider)
         var first = await app.ImportAsync(ImportFormat.WordPress, ExportFrom("https://example.org"));
         var second = await app.ImportAsync(ImportFormat.WordPress, ExportFrom("https://example.org:8443"));
         Assert.Equal((first.Posts, 0), (second.Posts, second.AlreadyImported));
+    }
+
+    [Fact]
+    public async Task A_password_protected_post_arrives_as_a_draft_and_the_report_says_so()
+    {
+        await using var app = App();
+        // The same post scheduled as well as published: a password makes either a draft.
+        var file = Samples.WordPress.Replace("</channel>", """
+              <item>
+                <title>Strategy for next year</title>
+                <dc:creator>sam</dc:creator>
+                <content:encoded><![CDATA[<p>Only for the committee.</p>]]></content:encoded>
+                <wp:post_id>17</wp:post_id>
+                <wp:post_date_gmt>2030-02-01 10:00:00</wp:post_date_gmt>
+                <wp:post_name>strategy</wp:post_name>
+                <wp:status>future</wp:status>
+                <wp:post_password>committee</wp:post_password>
+                <wp:post_type>post</wp:post_type>
+              </item>
+            </channel>
+            """, StringComparison.Ordinal);
+
+        var summary = await app.ImportAsync(ImportFormat.WordPress, file);
+
+        Assert.Equal(2, summary.PasswordProtected);
+        Assert.Equal(5, summary.Drafts);
+        Assert.Matches(@"with password\s+2", summary.ToString());
+        var backup = System.Text.Json.JsonDocument.Parse(await app.BackupAsync()).RootElement;
+        var statuses = backup.GetProperty("posts").EnumerateArray().ToDictionary(p => p.GetProperty("title").GetString()!, p => p.GetProperty("status").GetString());
+        Assert.Equal("draft", statuses["Committee notes"]);
+        Assert.Equal("draft", statuses["Strategy for next year"]);
+        var client = app.Visitor();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/2014/03/committee-notes")).StatusCode);
+        // A draft gets no redirect from its old addresses either: they would lead readers to it.
+        Assert.NotEqual(HttpStatusCode.MovedPermanently, (await client.GetAsync("/?p=16")).StatusCode);
+        Assert.DoesNotContain("Notes for members", await app.CreateClient().GetStringAsync("/feed.atom"));
+    }
+
+    [Fact]
+    public async Task An_element_the_sanitiser_does_not_allow_is_unwrapped_and_its_text_kept_but_scripts_go()
+    {
+        await using var app = App();
+        var file = Samples.WordPress.Replace("<p>Write to the secretary.</p>",
+            "<p>Write to <foo>the secretary</foo> or <custom-card data-x=\"1\"><span>the chair</span></custom-card>.</p><script>alert('owned')</script><svg><text>drawn</text></svg>",
+            StringComparison.Ordinal);
+
+        var summary = await app.ImportAsync(ImportFormat.WordPress, file);
+
+        Assert.True(summary.Sanitised > 0);
+        var body = (await app.CreateClient().GetDocumentAsync("/contact-us")).QuerySelector(".post-body")!;
+        Assert.Equal("Write to the secretary or the chair.", body.TextContent.Trim());
+        Assert.Equal("the chair", body.QuerySelector("p > span")!.TextContent);
+        Assert.Empty(body.QuerySelectorAll("script, svg, foo, custom-card"));
     }
 }
 

@@ -1,8 +1,13 @@
 using System.Net;
 using System.ServiceModel.Syndication;
 using System.Xml.Linq;
+using Broadsheet.Data;
+using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Posts;
+using Broadsheet.Tests.Api;
 using Broadsheet.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Broadsheet.Tests.Site;
 
@@ -144,6 +149,92 @@ public abstract class FeedTests(TestProvider provider)
         Assert.Contains("User-agent: *", lines);
         Assert.Contains("Disallow: /admin/", lines);
         Assert.Contains("Sitemap: https://peace.example.org/sitemap.xml", lines);
+    }
+
+    /// <summary>Both feeds (and a tag's) answer 200 and read cleanly in feedparser and in .NET's reader; returns the site feed as feedparser read it.</summary>
+    private static async Task<System.Text.Json.JsonElement> AssertFeedsReadAsync(HttpClient client, params string[] tagSlugs)
+    {
+        System.Text.Json.JsonElement atom = default;
+        foreach (var path in new[] { "/feed.atom", "/feed.rss" }.Concat(tagSlugs.SelectMany(t => new[] { $"/tag/{t}/feed.atom", $"/tag/{t}/feed.rss" })))
+        {
+            var response = await client.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}");
+            var bytes = await response.Content.ReadAsByteArrayAsync();
+            var feed = await FeedReaders.FeedparserAsync(bytes);
+            Assert.True(feed.GetProperty("bozo").GetInt32() == 0, $"{path}: {feed.GetProperty("problem")}");
+            Assert.NotEmpty(FeedReaders.Syndication(bytes).Items);
+            if (path == "/feed.atom") atom = feed;
+        }
+        return atom;
+    }
+
+    public static TheoryData<string> CharactersXmlCannotHold => new() { "\u0001", "\u000B", "\uFFFE" };
+
+    [Theory]
+    [MemberData(nameof(CharactersXmlCannotHold))]
+    public async Task A_character_xml_cannot_hold_typed_in_the_editor_or_the_api_never_breaks_the_feeds(string bad)
+    {
+        FeedReaders.SkipUnlessFeedparser();
+        await using var app = App();
+        var author = await app.SignedInAsync(Roles.Author);
+        var saved = await author.SubmitAsync("/admin/posts/edit",
+            new() { ["Input.Title"] = $"Edit{bad}or", ["Input.Body"] = $"Typed{bad} in the editor.", ["Input.Tags"] = $"Ta{bad}gged" }, "form[data-editor]", "act=publish");
+        Assert.True(saved.StatusCode == HttpStatusCode.Redirect, $"the editor answered {(int)saved.StatusCode}");
+        var api = await app.ApiClientAsync();
+        var created = await api.PostJsonAsync("/api/admin/posts",
+            new { title = $"Through the A{bad}PI", body = $"Sent{bad} by the API.", tags = new[] { $"Ta{bad}gged" }, authors = new[] { $"Ada{bad} Byrne" }, status = "published" });
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"the API answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+        var settings = await api.PutJsonAsync("/api/admin/settings", new { title = $"Peace{bad} Campaign", description = $"News{bad} and statements" });
+        Assert.True(settings.StatusCode == HttpStatusCode.OK, $"the settings API answered {(int)settings.StatusCode}");
+
+        // A vertical tab (Word's line break) becomes a space; the others are left out.
+        var gap = bad == "\u000B" ? " " : "";
+        string tag;
+        await using (var scope = app.Scope())
+            tag = (await scope.ServiceProvider.GetRequiredService<BroadsheetDb>().Tags.SingleAsync()).Slug;
+        var feed = await AssertFeedsReadAsync(app.CreateClient(), tag);
+        Assert.Equal($"Peace{gap} Campaign", feed.GetProperty("title").GetString());
+        var entries = feed.GetProperty("entries").EnumerateArray().ToList();
+        Assert.Equal([$"Through the A{gap}PI", $"Edit{gap}or"], entries.Select(e => e.GetProperty("title").GetString()));
+        Assert.Contains($"Sent{gap} by the API.", entries[0].GetProperty("content").GetString());
+        Assert.Contains($"Typed{gap} in the editor.", entries[1].GetProperty("content").GetString());
+        Assert.Equal([$"Ta{gap}gged"], entries[0].GetProperty("tags").Strings());
+        Assert.Equal([$"Ada{gap} Byrne"], entries[0].GetProperty("authors").Strings());
+    }
+
+    [Fact]
+    public async Task Rows_already_holding_characters_xml_cannot_hold_still_give_valid_feeds_and_pages()
+    {
+        FeedReaders.SkipUnlessFeedparser();
+        await using var app = await SiteWithPostsAsync(App());
+        await using (var scope = app.Scope())
+        {
+            // Written straight into the database, as rows saved before the editor cleaned its input were.
+            var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+            await db.Posts.Where(p => p.Slug == "vigil-on-sunday").ExecuteUpdateAsync(p => p
+                .SetProperty(x => x.Title, "Vigil\u0001 on\u000BSunday\uFFFE")
+                .SetProperty(x => x.BodyHtml, "<p>Candles\u0001 at\u000Bsix.\uFFFE</p>")
+                .SetProperty(x => x.Excerpt, "Candles\u0001."));
+            await db.Tags.Where(t => t.Slug == "news").ExecuteUpdateAsync(t => t.SetProperty(x => x.Name, "Ne\u0001ws\uFFFE"));
+            await db.Authors.Where(a => a.Slug == "ada-byrne").ExecuteUpdateAsync(a => a.SetProperty(x => x.DisplayName, "Ada\u000BByrne"));
+            await db.SiteSettings.ExecuteUpdateAsync(s => s.SetProperty(x => x.Title, "Peace\uFFFE Campaign").SetProperty(x => x.Description, "News\u0001"));
+            await scope.ServiceProvider.GetRequiredService<ContentChanges>().PublishedAsync(db);
+        }
+        var client = app.CreateClient();
+
+        var feed = await AssertFeedsReadAsync(client, "news", "events");
+        Assert.Equal("Peace Campaign", feed.GetProperty("title").GetString());
+        var vigil = feed.GetProperty("entries").EnumerateArray().First();
+        Assert.Equal("Vigil on Sunday", vigil.GetProperty("title").GetString());
+        Assert.Contains("Candles at six.", vigil.GetProperty("content").GetString());
+        Assert.Contains("News", vigil.GetProperty("tags").Strings());
+        Assert.Equal(["Ada Byrne"], vigil.GetProperty("authors").Strings());
+        foreach (var path in new[] { "/2015/10/vigil-on-sunday", "/", "/tag/news", "/author/ada-byrne", "/2015/10", "/archive", "/search?q=vigil", "/search?q=%EF%BF%BE", "/search?q=vigil%01%EF%BF%BE", "/sitemap.xml", "/opensearch.xml", "/api/content/posts" })
+        {
+            var response = await client.GetAsync(path);
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"{path} answered {(int)response.StatusCode}");
+        }
+        XDocument.Parse(await client.GetStringAsync("/opensearch.xml"));
     }
 }
 

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Broadsheet.Data;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Posts;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
@@ -68,7 +69,7 @@ public sealed class AccountService(UserManager<User> users, RoleManager<Identity
         var slug = Slugs.From(user.DisplayName);
         var unique = slug;
         for (var n = 2; await db.Authors.AnyAsync(a => a.Slug == unique, cancellationToken); n++) unique = $"{slug}-{n}";
-        author = db.Authors.Add(new Author { DisplayName = user.DisplayName, Slug = unique, UserId = userId, Email = user.Email }).Entity;
+        author = db.Authors.Add(new Author { DisplayName = XmlSafeText.Clean(user.DisplayName), Slug = unique, UserId = userId, Email = user.Email }).Entity;
         await db.SaveChangesAsync(cancellationToken);
         return author;
     }

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Settings;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -35,8 +36,8 @@ public sealed class SettingsModel(BroadsheetDb db, ContentChanges changes) : Adm
         if (!ModelState.IsValid) return Page();
 
         var row = await db.SiteSettings.SingleAsync(cancellationToken);
-        row.Title = Input.Title.Trim();
-        row.Description = (Input.Description ?? "").Trim();
+        row.Title = XmlSafeText.Clean(Input.Title).Trim();
+        row.Description = XmlSafeText.Clean(Input.Description ?? "").Trim();
         row.Culture = Input.Culture!.Trim();
         row.TimeZone = Input.TimeZone!.Trim();
         row.BaseUrl = (Input.BaseUrl ?? "").Trim().TrimEnd('/');

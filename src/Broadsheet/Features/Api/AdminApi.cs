@@ -4,6 +4,7 @@ using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Media;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Settings;
+using Broadsheet.Features.Shared;
 using Broadsheet.Features.Tags;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.EntityFrameworkCore;
@@ -105,12 +106,12 @@ public static class AdminApi
     {
         if (input.Name is { } name && (name.Trim().Length == 0 || name.Length > 200)) return ApiResults.Invalid("name", "A tag name is 1 to 200 characters.");
         if (input.Slug is { Length: > 0 } slug && !Slugs.IsValid(slug)) return ApiResults.Invalid("slug", "Lower-case letters, digits and hyphens only, not starting or ending with a hyphen.");
-        if (input.Name is not null) tag.Name = input.Name.Trim();
+        if (input.Name is not null) tag.Name = XmlSafeText.Clean(input.Name).Trim();
         var wanted = input.Slug is { Length: > 0 } s ? s : tag.Slug.Length == 0 || input.Name is not null && input.Slug is null ? Slugs.From(tag.Name) : tag.Slug;
         if (wanted != tag.Slug && await db.Tags.AnyAsync(t => t.Slug == wanted && t.Id != tag.Id, ct))
             return ApiResults.Invalid("slug", $"Another tag already has the slug '{wanted}'.");
         tag.Slug = wanted;
-        if (input.Description is not null) tag.Description = input.Description.Length == 0 ? null : input.Description;
+        if (input.Description is not null) tag.Description = input.Description.Length == 0 ? null : XmlSafeText.Clean(input.Description);
         return null;
     }
 
@@ -227,8 +228,8 @@ public static class AdminApi
                 else if (input.LogoUrl is { } logoUrl && SettingsRules.LogoUrl(logoUrl) is { } badLogo) errors["logoUrl"] = [badLogo];
                 if (errors.Count > 0) return ApiResults.Invalid(errors);
                 var row = await db.SiteSettings.SingleAsync(ct);
-                if (input.Title is not null) row.Title = input.Title.Trim();
-                if (input.Description is not null) row.Description = input.Description;
+                if (input.Title is not null) row.Title = XmlSafeText.Clean(input.Title).Trim();
+                if (input.Description is not null) row.Description = XmlSafeText.Clean(input.Description);
                 if (input.Culture is not null) row.Culture = input.Culture.Trim();
                 if (input.TimeZone is not null) row.TimeZone = input.TimeZone.Trim();
                 if (input.BaseUrl is not null) row.BaseUrl = input.BaseUrl.TrimEnd('/');

@@ -12,7 +12,8 @@ namespace Broadsheet.Features.Feeds;
 /// <summary>
 /// Atom and RSS 2.0 feeds (the site's and each tag's, full content), sitemap.xml, robots.txt and the
 /// OpenSearch description. All are written through a UTF-8 stream: an XmlWriter over a
-/// StringBuilder would declare UTF-16, and feed readers believe the declaration.
+/// StringBuilder would declare UTF-16, and feed readers believe the declaration; and through
+/// <see cref="XmlSafeWriter"/>, so no character in a post, tag or setting can make them fail.
 /// </summary>
 public static class FeedEndpoints
 {
@@ -205,7 +206,7 @@ public static class FeedEndpoints
     private static byte[] Write(Action<XmlWriter> write)
     {
         using var stream = new MemoryStream();
-        using (var writer = XmlWriter.Create(stream, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = false, Async = false }))
+        using (var writer = new XmlSafeWriter(XmlWriter.Create(stream, new XmlWriterSettings { Encoding = new UTF8Encoding(false), Indent = false, Async = false })))
         {
             writer.WriteStartDocument();
             write(writer);

@@ -40,6 +40,9 @@ internal sealed record ImportedPost(
     /// </summary>
     public Func<string, string>? Tidy { get; init; }
 
+    /// <summary>The source showed it only to readers with a password; the reader has made it a draft.</summary>
+    public bool PasswordProtected { get; init; }
+
     /// <summary>Comments read together with the post (WordPress nests them in the item).</summary>
     public IReadOnlyList<ImportedComment> Comments { get; init; } = [];
 }

@@ -24,6 +24,11 @@ public sealed class ImportSummary
     public int Pages { get; set; }
     /// <summary>Of <see cref="Posts"/> and <see cref="Pages"/>, how many are drafts (never public).</summary>
     public int Drafts { get; set; }
+    /// <summary>
+    /// Of <see cref="Drafts"/>, how many were password-protected in the source: Broadsheet has no per-post
+    /// passwords, so they arrive as drafts rather than public.
+    /// </summary>
+    public int PasswordProtected { get; set; }
     public int Comments { get; set; }
     public int Tags { get; set; }
     public int Authors { get; set; }
@@ -44,6 +49,9 @@ public sealed class ImportSummary
         Line("posts", Posts);
         Line("pages", Pages);
         Line("  of them drafts", Drafts);
+        Line("  with password", PasswordProtected);
+        if (PasswordProtected > 0)
+            text.AppendLine("    (password-protected posts are drafts here: publish them only if all may read them)");
         Line("comments", Comments);
         Line("tags", Tags);
         Line("authors", Authors);

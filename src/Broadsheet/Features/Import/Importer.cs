@@ -7,6 +7,7 @@ using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Search;
 using Broadsheet.Features.Settings;
+using Broadsheet.Features.Shared;
 using Broadsheet.Features.Tags;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata;
@@ -187,8 +188,8 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
                 case ImportedSite s:
                     // The blog's name becomes the site's only when the site had nothing before this import.
                     if (!siteWasEmpty) break;
-                    if (!string.IsNullOrWhiteSpace(s.Title)) settings.Title = Cut(s.Title, 300);
-                    if (s.Description is not null) settings.Description = Cut(s.Description, 2000);
+                    if (!string.IsNullOrWhiteSpace(s.Title)) settings.Title = Cut(XmlSafeText.Clean(s.Title), 300);
+                    if (s.Description is not null) settings.Description = Cut(XmlSafeText.Clean(s.Description), 2000);
                     if (s.TimeZone is { } zone && TimeZoneInfo.TryFindSystemTimeZoneById(zone, out _))
                     {
                         // Permalinks and archives follow the blog's own zone, so /2015/10/ stays October.
@@ -253,6 +254,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             unindexed.Add((post.Id, post.PublishedAt));
             if (post.Kind == PostKind.Page) Summary.Pages++; else Summary.Posts++;
             if (post.Status == PostStatus.Draft) Summary.Drafts++;
+            if (source.PasswordProtected) Summary.PasswordProtected++;
             if (post.Permalink is { } permalink && post.Status != PostStatus.Draft)
             {
                 foreach (var old in source.OldPaths) await AddRedirectAsync(old, permalink, cancellationToken);
@@ -281,7 +283,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             {
                 PostId = postId,
                 Status = CommentStatus.Approved,
-                AuthorName = Cut(source.AuthorName, 300),
+                AuthorName = Cut(XmlSafeText.Clean(source.AuthorName), 300),
                 AuthorUrl = source.AuthorUrl is { Length: <= 2000 } u ? u : null,
                 AuthorEmail = source.AuthorEmail is { Length: <= 320 } e ? e : null,
                 BodyHtml = html,
@@ -325,7 +327,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
 
         private Tag? TagFor(string name)
         {
-            name = name.Trim();
+            name = XmlSafeText.Clean(name).Trim();
             if (name.Length == 0) return null;
             var slug = Slugs.From(name);
             if (tags.TryGetValue(slug, out var tag)) return tag;
@@ -339,12 +341,13 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
         private Author AuthorFor(ImportedAuthor source)
         {
             if (authorsByKey.TryGetValue(source.SourceKey, out var author)) return author;
-            var slug = Slugs.From(source.DisplayName);
+            var name = XmlSafeText.Clean(source.DisplayName);
+            var slug = Slugs.From(name);
             // Someone of the same name already writes here (an earlier import, an editor): the same byline.
             if (authorsBySlug.TryGetValue(slug, out author)) return authorsByKey[source.SourceKey] = author;
             author = new Author
             {
-                DisplayName = Cut(source.DisplayName, 300),
+                DisplayName = Cut(name, 300),
                 Slug = slug,
                 Email = source.Email is { Length: <= 320 } e ? e : null,
                 WebsiteUrl = source.WebsiteUrl is { Length: <= 2000 } w ? w : null,

@@ -143,6 +143,10 @@ internal static partial class WordPressReader
             "draft" or "pending" or "private" => PostStatus.Draft,
             _ => null,
         };
+        // WordPress shows a password-protected post only to readers who know the password; here it would
+        // be public to all, so it arrives as a draft for the owner to decide on (and is counted in the report).
+        var passwordProtected = Wp(item, "post_password") is { Length: > 0 };
+        if (passwordProtected && status is not null) status = PostStatus.Draft;
         if (status is null)
         {
             yield return new ImportSkipped(label, $"its WordPress status is '{Wp(item, "status")}' (trashed or an unsaved auto-draft)");
@@ -231,6 +235,7 @@ internal static partial class WordPressReader
         {
             Tidy = AutoParagraphs,
             Comments = comments,
+            PasswordProtected = passwordProtected,
             // WordPress answers /?p=ID for every post and /?page_id=ID for pages, whatever the permalink style.
             OldIdPaths = status == PostStatus.Draft || !long.TryParse(Wp(item, "post_id"), out var number) ? []
                 : type == "page" ? [$"/?p={number}", $"/?page_id={number}"] : [$"/?p={number}"],

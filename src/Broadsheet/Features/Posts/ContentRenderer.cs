@@ -1,5 +1,11 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Broadsheet.Features.Shared;
 using Ganss.Xss;
 using Markdig;
+using Markdig.Helpers;
+using Markdig.Syntax;
+using Markdig.Syntax.Inlines;
 
 namespace Broadsheet.Features.Posts;
 
@@ -8,8 +14,15 @@ namespace Broadsheet.Features.Posts;
 /// The "read more" break is the line <c>&lt;!--more--&gt;</c> (WordPress's convention; the Blogger
 /// importer turns <c>&lt;a name="more"&gt;</c> into it). It is cut before sanitising, because the
 /// sanitiser rightly drops comments.
+/// <para>
+/// Text a writer typed never vanishes: in Markdown, raw HTML the sanitiser would not keep (an unknown tag
+/// such as <c>&lt;Enter&gt;</c>, a script, a form) is shown as typed; in HTML (imports, comments) an element
+/// that is not allowed is unwrapped and its text kept, except those whose content is code or another
+/// document rather than words for readers (<see cref="DroppedWhole"/>). Characters XML cannot hold are
+/// left out first (<see cref="XmlSafeText"/>).
+/// </para>
 /// </summary>
-public sealed class ContentRenderer
+public sealed partial class ContentRenderer
 {
     public const string MoreMarker = "<!--more-->";
 
@@ -26,6 +39,9 @@ public sealed class ContentRenderer
     private sealed class SanitizerHolder
     {
         public readonly HtmlSanitizer Sanitizer = CreateSanitizer();
+        // HTML's tag names are case-insensitive: <B> in Markdown is the allowed <b>, not an unknown tag.
+        public readonly HashSet<string> AllowedTags;
+        public SanitizerHolder() => AllowedTags = new(Sanitizer.AllowedTags, StringComparer.OrdinalIgnoreCase);
     }
 
     /// <summary>The rendered body and, when the source has a break, the part before it.</summary>
@@ -33,6 +49,7 @@ public sealed class ContentRenderer
 
     public Rendered Render(string source, BodyFormat format)
     {
+        source = XmlSafeText.Clean(source);
         var breakAt = source.IndexOf(MoreMarker, StringComparison.OrdinalIgnoreCase);
         var whole = source.Remove(breakAt < 0 ? source.Length : breakAt, breakAt < 0 ? 0 : MoreMarker.Length);
         var (bodyHtml, bodyChanged) = RenderFragment(whole, format);
@@ -50,7 +67,7 @@ public sealed class ContentRenderer
     public (string Html, bool Changed) SanitiseHtml(string html)
     {
         removedSomething = false;
-        var clean = lazySanitizer.Value.Sanitizer.Sanitize(html).Trim();
+        var clean = lazySanitizer.Value.Sanitizer.Sanitize(XmlSafeText.Clean(html)).Trim();
         return (clean, removedSomething);
     }
 
@@ -59,8 +76,50 @@ public sealed class ContentRenderer
 
     private (string Html, bool Changed) RenderFragment(string source, BodyFormat format) =>
         format == BodyFormat.Markdown
-            ? SanitiseHtml(Markdig.Markdown.ToHtml(source, Markdown.Value))
+            ? SanitiseHtml(MarkdownToHtml(source))
             : SanitiseHtml(source);
+
+    /// <summary>
+    /// Markdown to HTML with every piece of raw HTML that is not an allowed tag (or a comment, which stays
+    /// hidden as the writer meant) escaped, so it shows as typed instead of being removed with the text
+    /// after it: the sanitiser's allow list decides, so no list of "known" tags is kept here.
+    /// </summary>
+    private string MarkdownToHtml(string source)
+    {
+        var pipeline = Markdown.Value;
+        var document = Markdig.Markdown.Parse(source, pipeline);
+        var allowed = lazySanitizer.Value.AllowedTags;
+        foreach (var inline in document.Descendants<HtmlInline>())
+            inline.Tag = EscapeUnlessAllowed(inline.Tag ?? "", allowed);
+        foreach (var block in document.Descendants<HtmlBlock>())
+            block.Lines = new StringLineGroup(EscapeUnlessAllowed(block.Lines.ToString(), allowed));
+        return Markdig.Markdown.ToHtml(document, pipeline);
+    }
+
+    private static string EscapeUnlessAllowed(string rawHtml, HashSet<string> allowed) =>
+        RawHtml().Replace(rawHtml, m =>
+            m.Value.StartsWith("<!--", StringComparison.Ordinal) || (m.Groups["name"].Success && allowed.Contains(m.Groups["name"].Value))
+                ? m.Value
+                : WebUtility.HtmlEncode(m.Value));
+
+    /// <summary>
+    /// A comment, an open or closing tag as CommonMark defines them (so a '&gt;' inside a quoted attribute
+    /// does not end the tag), or any other '&lt;' (a declaration, a processing instruction, a stray one).
+    /// </summary>
+    [GeneratedRegex("""<!--.*?-->|</?(?<name>[A-Za-z][A-Za-z0-9-]*)(?:\s+[A-Za-z_:][A-Za-z0-9_.:-]*(?:\s*=\s*(?:[^\s"'=<>`]+|'[^']*'|"[^"]*"))?)*\s*/?>|<""", RegexOptions.Singleline | RegexOptions.CultureInvariant)]
+    private static partial Regex RawHtml();
+
+    /// <summary>
+    /// Elements not allowed whose content is removed with them rather than kept: scripts and styles, other
+    /// documents (SVG, MathML, templates, plug-ins, frames) and the head's metadata. Dropping foreign
+    /// content whole also keeps unwrapping from moving SVG or MathML nodes into HTML, where they would
+    /// parse differently.
+    /// </summary>
+    private static readonly HashSet<string> DroppedWhole = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "script", "style", "template", "noscript", "noembed", "noframes", "object", "embed", "applet", "param",
+        "svg", "math", "frame", "frameset", "head", "title", "meta", "link", "base",
+    };
 
     /// <summary>Plain text of some HTML, for excerpts, meta descriptions and search.</summary>
     public static string PlainText(string html, int maxLength = int.MaxValue)
@@ -86,8 +145,15 @@ public sealed class ContentRenderer
         };
         // Forms in a post could pass for the site's own and send readers' words (or passwords) elsewhere.
         options.AllowedTags.ExceptWith(["form", "input", "button", "textarea", "select", "option", "optgroup", "datalist", "output", "keygen"]);
-        var sanitizer = new HtmlSanitizer(options);
-        sanitizer.RemovingTag += (_, _) => removedSomething = true;
+        // An element not allowed is unwrapped, its text kept (see the class summary).
+        var sanitizer = new HtmlSanitizer(options) { KeepChildNodes = true };
+        sanitizer.RemovingTag += (_, e) =>
+        {
+            removedSomething = true;
+            if (!DroppedWhole.Contains(e.Tag.LocalName)) return;
+            e.Cancel = true;
+            e.Tag.Remove();
+        };
         sanitizer.RemovingAttribute += (_, _) => removedSomething = true;
         sanitizer.RemovingStyle += (_, _) => removedSomething = true;
         sanitizer.RemovingAtRule += (_, _) => removedSomething = true;

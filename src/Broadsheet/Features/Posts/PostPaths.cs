@@ -41,7 +41,8 @@ public static class Slugs
 
     public static string From(string text)
     {
-        var normalised = text.Normalize(NormalizationForm.FormD);
+        // Normalize throws on U+FFFE and unpaired surrogates; a title holding one must not fail the save.
+        var normalised = Shared.XmlSafeText.Clean(text).Normalize(NormalizationForm.FormD);
         var builder = new StringBuilder(normalised.Length);
         var lastWasHyphen = true;
         foreach (var c in normalised)

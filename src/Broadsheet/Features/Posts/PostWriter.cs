@@ -1,6 +1,7 @@
 using Broadsheet.Data;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Redirects;
+using Broadsheet.Features.Shared;
 using Broadsheet.Features.Tags;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,7 +10,8 @@ namespace Broadsheet.Features.Posts;
 /// <summary>
 /// The rules every writer of posts follows (the editor, the API, importers, the demo): render and
 /// sanitise the body, keep slugs unique, turn a changed permalink into a redirect, stamp times and
-/// the concurrency version. It changes tracked entities; the caller saves.
+/// the concurrency version, and keep out of titles, bodies, tag and author names the characters XML
+/// cannot hold (<see cref="XmlSafeText"/>). It changes tracked entities; the caller saves.
 /// </summary>
 public sealed class PostWriter(ContentRenderer renderer, TimeProvider clock)
 {
@@ -22,6 +24,10 @@ public sealed class PostWriter(ContentRenderer renderer, TimeProvider clock)
     /// </summary>
     public bool Prepare(Post post, Settings.Site site, ContentRenderer.Rendered rendered)
     {
+        // The renderer cleaned the source it rendered; the source kept for editing is cleaned the same way.
+        post.Title = XmlSafeText.Clean(post.Title);
+        post.Body = XmlSafeText.Clean(post.Body);
+        post.Excerpt = XmlSafeText.Clean(post.Excerpt);
         post.BodyHtml = rendered.BodyHtml;
         post.SummaryHtml = rendered.SummaryHtml;
         var now = clock.GetUtcNow().UtcDateTime;
@@ -119,7 +125,7 @@ public sealed class PostWriter(ContentRenderer renderer, TimeProvider clock)
     /// <summary>Finds or creates tags by name (matching on slug), for editors and importers alike.</summary>
     public static async Task<List<Tag>> TagsAsync(BroadsheetDb db, IEnumerable<string> names, CancellationToken cancellationToken = default)
     {
-        var wanted = names.Select(n => n.Trim()).Where(n => n.Length > 0)
+        var wanted = names.Select(n => XmlSafeText.Clean(n).Trim()).Where(n => n.Length > 0)
             .DistinctBy(Slugs.From).ToDictionary(Slugs.From, n => n);
         var slugs = wanted.Keys.ToList();
         var found = await db.Tags.Where(t => slugs.Contains(t.Slug)).ToListAsync(cancellationToken);
@@ -137,6 +143,7 @@ public sealed class PostWriter(ContentRenderer renderer, TimeProvider clock)
     /// <summary>Finds an author by display name (matching on slug) or creates one.</summary>
     public static async Task<Author> AuthorAsync(BroadsheetDb db, string displayName, CancellationToken cancellationToken = default)
     {
+        displayName = XmlSafeText.Clean(displayName).Trim();
         var slug = Slugs.From(displayName);
         return db.Authors.Local.FirstOrDefault(a => a.Slug == slug)
                ?? await db.Authors.FirstOrDefaultAsync(a => a.Slug == slug, cancellationToken)

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Posts;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -33,9 +34,9 @@ public sealed class IndexModel(BroadsheetDb db, PostWriter writer, ContentChange
             return Page();
         }
         if (wanted != tag.Slug) await writer.AddRedirectAsync(db, PostPaths.Tag(tag.Slug), PostPaths.Tag(wanted), cancellationToken);
-        tag.Name = name!.Trim();
+        tag.Name = XmlSafeText.Clean(name!).Trim();
         tag.Slug = wanted;
-        tag.Description = string.IsNullOrWhiteSpace(description) ? null : description.Trim();
+        tag.Description = string.IsNullOrWhiteSpace(description) ? null : XmlSafeText.Clean(description).Trim();
         await db.SaveChangesAsync(cancellationToken);
         await changes.PublishedAsync(db, cancellationToken);
         Notice = $"Saved the tag “{tag.Name}”.";
