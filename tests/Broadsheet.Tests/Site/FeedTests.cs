@@ -2,6 +2,7 @@ using System.Net;
 using System.ServiceModel.Syndication;
 using System.Xml.Linq;
 using Broadsheet.Features.Posts;
+using Broadsheet.Features.Settings;
 using Broadsheet.Tests.Infrastructure;
 
 namespace Broadsheet.Tests.Site;
@@ -9,7 +10,8 @@ namespace Broadsheet.Tests.Site;
 /// <summary>Atom and RSS feeds read by real feed parsers, the sitemap and robots.txt, on each database.</summary>
 public abstract class FeedTests(TestProvider provider)
 {
-    private BroadsheetFactory App() => new(provider);
+    // Absolute links are on the site's address, never the request's host; here it is the test host's.
+    private BroadsheetFactory App() => new BroadsheetFactory(provider).With(SiteSettingsCache.BaseUrlKey, "http://localhost");
 
     private static async Task<BroadsheetFactory> SiteWithPostsAsync(BroadsheetFactory app)
     {

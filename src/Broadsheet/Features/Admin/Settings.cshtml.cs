@@ -29,7 +29,7 @@ public sealed class SettingsModel(BroadsheetDb db, ContentChanges changes) : Adm
     {
         if (!IsCulture(Input.Culture)) ModelState.AddModelError("Input.Culture", "Not a known culture name (for example en-GB, de-DE, fr-FR).");
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(Input.TimeZone ?? "", out _)) ModelState.AddModelError("Input.TimeZone", "Not a known time zone (for example Europe/London).");
-        if (!string.IsNullOrWhiteSpace(Input.BaseUrl) && !(Uri.TryCreate(Input.BaseUrl, UriKind.Absolute, out var b) && b.Scheme is "http" or "https"))
+        if (!string.IsNullOrWhiteSpace(Input.BaseUrl) && !Site.IsAddress(Input.BaseUrl))
             ModelState.AddModelError("Input.BaseUrl", "Give the full address, starting with https://.");
         if (!string.IsNullOrWhiteSpace(Input.LogoUrl) && !IsSafeLink(Input.LogoUrl))
             ModelState.AddModelError("Input.LogoUrl", "Give an https:// address or a path on this site starting with /.");
@@ -71,7 +71,7 @@ public sealed class SettingsModel(BroadsheetDb db, ContentChanges changes) : Adm
         [StringLength(2000)] public string? Description { get; set; }
         [Required, StringLength(20)] public string? Culture { get; set; }
         [Required, StringLength(100), Display(Name = "Time zone")] public string? TimeZone { get; set; }
-        [StringLength(500), Display(Name = "Base URL")] public string? BaseUrl { get; set; }
+        [StringLength(500), Display(Name = "Site address")] public string? BaseUrl { get; set; }
         [Range(1, 100), Display(Name = "Posts per page")] public int PostsPerPage { get; set; } = 20;
         [StringLength(4000), Display(Name = "Navigation links")] public string? Navigation { get; set; }
         [StringLength(2000), Display(Name = "Logo URL")] public string? LogoUrl { get; set; }
