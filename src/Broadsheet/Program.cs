@@ -66,7 +66,11 @@ public sealed class Program
         // Web: Razor Pages from the feature folders, output cache for public pages
         // No client-side validation library is shipped, and its markup (a hidden <li style="display:none">
         // in validation summaries) breaks the strict CSP's style-src 'self'; the server validates every form.
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features")
+        builder.Services.AddRazorPages(o =>
+            {
+                o.RootDirectory = "/Features";
+                o.Conventions.ConfigureFilter(new HostileRequests.PageMethodFilter());
+            })
             .AddViewOptions(o => o.HtmlHelperOptions.ClientValidationEnabled = false);
         builder.Services.AddPublicOutputCache(builder.Configuration);
         builder.Services.AddProblemDetails();
@@ -81,6 +85,7 @@ public sealed class Program
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/not-found");
         app.UseSecurityHeaders();
+        app.UseHostHeaderCheck();
         // A cached public page is answered here, before any cookie, database or redirect work; the
         // cache serves and stores only requests without credentials (Features/Shared/OutputCaching.cs).
         // It keeps only 200s, the redirects below change only what would be a 404 (or "/?p=…"), and every
