@@ -29,7 +29,7 @@ public sealed class SettingsModel(BroadsheetDb db, ContentChanges changes) : Adm
     {
         if (!IsCulture(Input.Culture)) ModelState.AddModelError("Input.Culture", "Not a known culture name (for example en-GB, de-DE, fr-FR).");
         if (!TimeZoneInfo.TryFindSystemTimeZoneById(Input.TimeZone ?? "", out _)) ModelState.AddModelError("Input.TimeZone", "Not a known time zone (for example Europe/London).");
-        if (!string.IsNullOrWhiteSpace(Input.BaseUrl) && !Site.IsAddress(Input.BaseUrl))
+        if (!string.IsNullOrWhiteSpace(Input.BaseUrl) && !(Uri.TryCreate(Input.BaseUrl, UriKind.Absolute, out var b) && b.Scheme is "http" or "https"))
             ModelState.AddModelError("Input.BaseUrl", "Give the full address, starting with https://.");
         if (!string.IsNullOrWhiteSpace(Input.LogoUrl) && !IsSafeLink(Input.LogoUrl))
             ModelState.AddModelError("Input.LogoUrl", "Give an https:// address or a path on this site starting with /.");
