@@ -29,7 +29,7 @@ public static class HostileRequests
 
     private static bool IsReadableHost(string header)
     {
-        if (header.Length == 0) return true; // only HTTP/1.0 may omit it, and Kestrel refuses an empty one elsewhere
+        if (header.Length == 0) return true; // no Host (HTTP/1.0) reads as an empty host, which throws nowhere
         try
         {
             // Exactly what Request.Host does; it throws ArgumentException on a label that is not valid punycode,
