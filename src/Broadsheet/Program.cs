@@ -69,7 +69,11 @@ public sealed class Program
         // Web: Razor Pages from the feature folders, output cache for public pages
         // No client-side validation library is shipped, and its markup (a hidden <li style="display:none">
         // in validation summaries) breaks the strict CSP's style-src 'self'; the server validates every form.
-        builder.Services.AddRazorPages(o => o.RootDirectory = "/Features")
+        builder.Services.AddRazorPages(o =>
+            {
+                o.RootDirectory = "/Features";
+                o.Conventions.ConfigureFilter(new HostileRequests.PageMethodFilter());
+            })
             .AddViewOptions(o => o.HtmlHelperOptions.ClientValidationEnabled = false);
         builder.Services.AddPublicOutputCache(builder.Configuration);
         builder.Services.AddProblemDetails();
@@ -83,6 +87,8 @@ public sealed class Program
 
         // First, so that everything after sees the client's address and scheme (cookies' Secure flag, redirects).
         app.UseClientAddress();
+        // Before anything reads the Host header (HSTS does, on HTTPS): one .NET cannot parse is a 400 here, not a 500 there.
+        app.UseHostHeaderCheck();
         // HTTPS responses only, and never for localhost (the middleware's own exclusions).
         app.UseHsts();
         app.UseExceptionHandler("/error");

@@ -1,18 +1,22 @@
 using System.Net;
 using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Settings;
 using Broadsheet.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Broadsheet.Tests.Admin;
 
-/// <summary>Password reset and invitations, through a real SMTP server: the link is read from the message received.</summary>
+/// <summary>
+/// Password reset and invitations, through a real SMTP server: the link is read from the message received. Account mail
+/// needs the site's address (<see cref="SiteAddressTests"/>); here it is the test host's.
+/// </summary>
 public sealed class AccountMailTests
 {
     [Fact]
     public async Task A_reset_link_sets_a_new_password_once_and_then_is_refused()
     {
         await using var mail = new TestMailServer();
-        await using var app = mail.Configure(new BroadsheetFactory());
+        await using var app = mail.Configure(new BroadsheetFactory()).With(SiteSettingsCache.BaseUrlKey, "http://localhost");
         await app.AddUserAsync(Roles.Author, "forgetful@example.org");
 
         var asked = await app.Browser().SubmitAsync("/admin/forgot-password", new() { ["Email"] = "forgetful@example.org" });
@@ -35,7 +39,7 @@ public sealed class AccountMailTests
     public async Task Asking_for_an_unknown_address_says_the_same_and_sends_nothing()
     {
         await using var mail = new TestMailServer();
-        await using var app = mail.Configure(new BroadsheetFactory());
+        await using var app = mail.Configure(new BroadsheetFactory()).With(SiteSettingsCache.BaseUrlKey, "http://localhost");
         await app.AddUserAsync(Roles.Owner);
         var asked = await app.Browser().SubmitAsync("/admin/forgot-password", new() { ["Email"] = "stranger@example.org" });
         Assert.Contains("on its way", await asked.Content.ReadAsStringAsync());
@@ -47,7 +51,7 @@ public sealed class AccountMailTests
     public async Task An_expired_reset_link_is_refused()
     {
         await using var mail = new TestMailServer();
-        await using var app = mail.Configure(new BroadsheetFactory()).With("Accounts:ResetLinkLifetime", "00:00:01");
+        await using var app = mail.Configure(new BroadsheetFactory()).With(SiteSettingsCache.BaseUrlKey, "http://localhost").With("Accounts:ResetLinkLifetime", "00:00:01");
         await app.AddUserAsync(Roles.Author, "slow@example.org");
         await app.Browser().SubmitAsync("/admin/forgot-password", new() { ["Email"] = "slow@example.org" });
         var link = TestMailServer.LinkIn(await mail.MessageToAsync("slow@example.org"), "/admin/reset-password");
@@ -62,7 +66,7 @@ public sealed class AccountMailTests
     public async Task An_invited_person_sets_a_password_from_the_link_and_gets_the_role_they_were_given()
     {
         await using var mail = new TestMailServer();
-        await using var app = mail.Configure(new BroadsheetFactory());
+        await using var app = mail.Configure(new BroadsheetFactory()).With(SiteSettingsCache.BaseUrlKey, "http://localhost");
         var admin = await app.SignedInAsync(Roles.Administrator);
 
         var invited = await admin.SubmitAsync("/admin/users", new() { ["Invite.Email"] = "newbie@example.org", ["Invite.DisplayName"] = "New Volunteer", ["Invite.Role"] = Roles.Editor }, "form.invite-form");
@@ -86,7 +90,7 @@ public sealed class AccountMailTests
     public async Task A_resent_invitation_replaces_the_first_link_and_keeps_the_role()
     {
         await using var mail = new TestMailServer();
-        await using var app = mail.Configure(new BroadsheetFactory());
+        await using var app = mail.Configure(new BroadsheetFactory()).With(SiteSettingsCache.BaseUrlKey, "http://localhost");
         var admin = await app.SignedInAsync(Roles.Administrator);
         await admin.SubmitAsync("/admin/users", new() { ["Invite.Email"] = "late@example.org", ["Invite.DisplayName"] = "Late Volunteer", ["Invite.Role"] = Roles.Author }, "form.invite-form");
         var first = TestMailServer.LinkIn(await mail.MessageToAsync("late@example.org"), "/admin/accept-invitation");
@@ -122,7 +126,7 @@ public sealed class AccountMailTests
     public async Task A_withdrawn_invitation_link_no_longer_works()
     {
         await using var mail = new TestMailServer();
-        await using var app = mail.Configure(new BroadsheetFactory());
+        await using var app = mail.Configure(new BroadsheetFactory()).With(SiteSettingsCache.BaseUrlKey, "http://localhost");
         var admin = await app.SignedInAsync(Roles.Administrator);
         await admin.SubmitAsync("/admin/users", new() { ["Invite.Email"] = "mistake@example.org", ["Invite.Role"] = Roles.Editor }, "form.invite-form");
         var link = TestMailServer.LinkIn(await mail.MessageToAsync("mistake@example.org"), "/admin/accept-invitation");
@@ -140,7 +144,7 @@ public sealed class AccountMailTests
     public async Task When_the_mail_server_is_down_an_invitation_says_so_and_a_new_one_leaves_no_account()
     {
         var mail = new TestMailServer();
-        await using var app = mail.Configure(new BroadsheetFactory());
+        await using var app = mail.Configure(new BroadsheetFactory()).With(SiteSettingsCache.BaseUrlKey, "http://localhost");
         var admin = await app.SignedInAsync(Roles.Administrator);
         await admin.SubmitAsync("/admin/users", new() { ["Invite.Email"] = "waiting@example.org", ["Invite.Role"] = Roles.Author }, "form.invite-form");
         await mail.MessageToAsync("waiting@example.org");

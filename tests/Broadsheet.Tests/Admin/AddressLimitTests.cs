@@ -1,6 +1,7 @@
 using System.Net;
 using AngleSharp.Html.Parser;
 using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Settings;
 using Broadsheet.Tests.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.EntityFrameworkCore;
@@ -109,6 +110,7 @@ public abstract class AddressLimitTests(TestProvider provider)
     {
         await using var mail = new TestMailServer();
         await using var app = mail.Configure(App())
+            .With(SiteSettingsCache.BaseUrlKey, "http://localhost")
             .With("Accounts:MaxFailedAttemptsPerAddress", "3")
             .With("Accounts:MaxResetRequestsPerAddress", "3");
         await app.AddUserAsync(Roles.Editor, Editor);

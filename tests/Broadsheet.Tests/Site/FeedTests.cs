@@ -4,6 +4,7 @@ using System.Xml.Linq;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Posts;
+using Broadsheet.Features.Settings;
 using Broadsheet.Tests.Api;
 using Broadsheet.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -14,7 +15,8 @@ namespace Broadsheet.Tests.Site;
 /// <summary>Atom and RSS feeds read by real feed parsers, the sitemap and robots.txt, on each database.</summary>
 public abstract class FeedTests(TestProvider provider)
 {
-    private BroadsheetFactory App() => new(provider);
+    // Absolute links are on the site's address, never the request's host; here it is the test host's.
+    private BroadsheetFactory App() => new BroadsheetFactory(provider).With(SiteSettingsCache.BaseUrlKey, "http://localhost");
 
     private static async Task<BroadsheetFactory> SiteWithPostsAsync(BroadsheetFactory app)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Broadsheet.Features.Posts;
+using Broadsheet.Features.Settings;
 using Broadsheet.Tests.Infrastructure;
 
 namespace Broadsheet.Tests.Site;
@@ -9,7 +10,8 @@ namespace Broadsheet.Tests.Site;
 /// <summary>Every kind of public page as a reader (and a search engine) sees it, on each database.</summary>
 public abstract class PublicPagesTests(TestProvider provider)
 {
-    private BroadsheetFactory App() => new(provider);
+    // Absolute links are on the site's address, never the request's host; here it is the test host's.
+    private BroadsheetFactory App() => new BroadsheetFactory(provider).With(SiteSettingsCache.BaseUrlKey, "http://localhost");
     private static DateTime Utc(int y, int m, int d, int h = 12, int min = 0) => new(y, m, d, h, min, 0, DateTimeKind.Utc);
 
     [Fact]

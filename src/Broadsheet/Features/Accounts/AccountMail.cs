@@ -5,16 +5,25 @@ using Microsoft.AspNetCore.Identity;
 
 namespace Broadsheet.Features.Accounts;
 
-/// <summary>The two account mails, each carrying a one-use link. Links and tokens are never logged.</summary>
+/// <summary>
+/// The two account mails, each carrying a one-use link on the site's address (<see cref="Site.MailLink"/>), never on
+/// the address the request came in at. Links and tokens are never logged.
+/// </summary>
 public sealed class AccountMail(UserManager<User> users, IEmailSender email, SiteSettingsCache settings)
 {
-    public bool IsConfigured => email.IsConfigured;
+    public const string SmtpNotSet = "Email is not set up on this site (Email:Smtp:Host in the configuration), so no link can be emailed.";
 
-    public async Task SendInvitationAsync(HttpRequest request, User user, string invitedBy, string role, CancellationToken cancellationToken)
+    /// <summary>Why no account mail can go out now (no SMTP server, or no site address), or null when it can.</summary>
+    public async ValueTask<string?> CannotSendBecauseAsync(CancellationToken cancellationToken) =>
+        !email.IsConfigured ? SmtpNotSet
+        : !(await settings.GetAsync(cancellationToken)).HasAddress ? Site.AddressNotSet
+        : null;
+
+    public async Task SendInvitationAsync(User user, string invitedBy, string role, CancellationToken cancellationToken)
     {
-        var token = await users.GenerateUserTokenAsync(user, InvitationTokens.ProviderName, InvitationTokens.Purpose);
         var site = await settings.GetAsync(cancellationToken);
-        var link = site.Absolute(request, $"/admin/accept-invitation?user={UrlEncoder.Default.Encode(user.Id)}&token={UrlEncoder.Default.Encode(token)}");
+        var token = await users.GenerateUserTokenAsync(user, InvitationTokens.ProviderName, InvitationTokens.Purpose);
+        var link = site.MailLink($"/admin/accept-invitation?user={UrlEncoder.Default.Encode(user.Id)}&token={UrlEncoder.Default.Encode(token)}");
         await email.SendAsync(new EmailMessage(user.Email!, $"You are invited to help run {site.Title}",
             $"""
             Hello {user.DisplayName},
@@ -28,11 +37,11 @@ public sealed class AccountMail(UserManager<User> users, IEmailSender email, Sit
             """, user.DisplayName), cancellationToken);
     }
 
-    public async Task SendPasswordResetAsync(HttpRequest request, User user, CancellationToken cancellationToken)
+    public async Task SendPasswordResetAsync(User user, CancellationToken cancellationToken)
     {
-        var token = await users.GeneratePasswordResetTokenAsync(user);
         var site = await settings.GetAsync(cancellationToken);
-        var link = site.Absolute(request, $"/admin/reset-password?user={UrlEncoder.Default.Encode(user.Id)}&token={UrlEncoder.Default.Encode(token)}");
+        var token = await users.GeneratePasswordResetTokenAsync(user);
+        var link = site.MailLink($"/admin/reset-password?user={UrlEncoder.Default.Encode(user.Id)}&token={UrlEncoder.Default.Encode(token)}");
         await email.SendAsync(new EmailMessage(user.Email!, $"Reset your password for {site.Title}",
             $"""
             Hello {user.DisplayName},

@@ -17,9 +17,9 @@ public sealed class ForgotPasswordModel(UserManager<User> users, AccountMail mai
     public async Task<IActionResult> OnPostAsync(CancellationToken cancellationToken)
     {
         if (!ModelState.IsValid) return Page();
-        if (!mail.IsConfigured)
+        if (await mail.CannotSendBecauseAsync(cancellationToken) is { } reason)
         {
-            Error = "Email is not set up on this site, so no link can be sent. Ask an administrator.";
+            Error = $"{reason} Ask an administrator.";
             return Page();
         }
         // Each request counts against the address (a budget of its own, not sign-in failures), so nobody floods an inbox from one place.
@@ -34,7 +34,7 @@ public sealed class ForgotPasswordModel(UserManager<User> users, AccountMail mai
         {
             try
             {
-                await mail.SendPasswordResetAsync(Request, user, cancellationToken);
+                await mail.SendPasswordResetAsync(user, cancellationToken);
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

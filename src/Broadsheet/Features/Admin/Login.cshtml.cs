@@ -26,9 +26,9 @@ public sealed class LoginModel(SignInManager<User> signIn, AccountService accoun
         if (await RefusedByThrottleAsync()) return Page();
         if (!ModelState.IsValid) return Page();
         var result = await signIn.PasswordSignInAsync(Input.Email.Trim(), Input.Password, Input.RememberMe, lockoutOnFailure: true);
-        if (result.Succeeded) return LocalRedirect(SafeReturnUrl(ReturnUrl));
+        if (result.Succeeded) return LocalRedirect(SafeReturnUrl(Url, ReturnUrl));
         if (result.RequiresTwoFactor)
-            return RedirectToPage("/Admin/LoginTwoFactor", new { ReturnUrl = SafeReturnUrl(ReturnUrl), Input.RememberMe });
+            return RedirectToPage("/Admin/LoginTwoFactor", new { ReturnUrl = SafeReturnUrl(Url, ReturnUrl), Input.RememberMe });
         await CountFailureAsync();
         Error = result.IsLockedOut
             ? "This account is locked after too many failed sign-ins. Try again later, or reset your password."
@@ -36,10 +36,17 @@ public sealed class LoginModel(SignInManager<User> signIn, AccountService accoun
         return Page();
     }
 
-    /// <summary>Only paths on this site, never another host (open-redirect safe).</summary>
-    public static string SafeReturnUrl(string? returnUrl) =>
-        returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
-            ? returnUrl
+    private static readonly Uri Here = new("http://here.invalid");
+
+    /// <summary>
+    /// Only paths on this site, never another host (open-redirect safe: the framework's local-URL rule, which also
+    /// refuses control characters), and always fit for a Location header, which carries ASCII only: anything else
+    /// is percent-encoded (left as it was, U+3002 made Kestrel throw after the password was checked, losing the sign-in).
+    /// </summary>
+    public static string SafeReturnUrl(IUrlHelper url, string? returnUrl) =>
+        returnUrl is { Length: > 0 } && returnUrl.StartsWith('/') && url.IsLocalUrl(returnUrl)
+        && Uri.TryCreate(Here, returnUrl, out var resolved) && resolved.Authority == Here.Authority
+            ? resolved.PathAndQuery + resolved.Fragment
             : "/admin";
 
     public sealed class InputModel

@@ -37,7 +37,7 @@ public sealed class LoginTwoFactorModel(SignInManager<User> signIn, LoginThrottl
         {
             // Identity remembers the browser only for authenticator codes; a recovery code is as good a proof.
             if (!byAuthenticator && RememberBrowser) await signIn.RememberTwoFactorClientAsync(user);
-            return LocalRedirect(LoginModel.SafeReturnUrl(ReturnUrl));
+            return LocalRedirect(LoginModel.SafeReturnUrl(Url, ReturnUrl));
         }
         await CountFailureAsync();
         Error = result.IsLockedOut ? "This account is locked after too many failed sign-ins. Try again later." : "That code is not right. Check the time on your phone, or use a recovery code.";

@@ -61,7 +61,7 @@ public sealed class SettingsModel(BroadsheetDb db, ContentChanges changes) : Adm
         [StringLength(2000)] public string? Description { get; set; }
         [Required, StringLength(20)] public string? Culture { get; set; }
         [Required, StringLength(100), Display(Name = "Time zone")] public string? TimeZone { get; set; }
-        [StringLength(500), Display(Name = "Base URL")] public string? BaseUrl { get; set; }
+        [StringLength(500), Display(Name = "Site address")] public string? BaseUrl { get; set; }
         [Range(1, 100), Display(Name = "Posts per page")] public int PostsPerPage { get; set; } = 20;
         [StringLength(4000), Display(Name = "Navigation links")] public string? Navigation { get; set; }
         [StringLength(2000), Display(Name = "Logo URL")] public string? LogoUrl { get; set; }

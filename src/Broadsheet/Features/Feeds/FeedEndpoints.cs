@@ -65,23 +65,26 @@ public static class FeedEndpoints
         var tags = (await db.Posts.Where(p => ids.Contains(p.Id)).SelectMany(p => p.Tags, (p, t) => new { PostId = p.Id, t.Name, t.Slug })
             .ToListAsync(cancellationToken)).ToLookup(t => t.PostId);
 
-        var feed = new SyndicationFeed(title, site.Description, new Uri(site.Absolute(http.Request, htmlPath)))
+        var feed = new SyndicationFeed(title, site.Description, new Uri(site.Absolute(htmlPath), UriKind.RelativeOrAbsolute))
         {
-            Id = site.Absolute(http.Request, selfPath),
+            Id = site.Absolute(selfPath),
             Language = site.Culture.Name,
             // An empty feed takes the site's last change, not "now", so its bytes (and ETag) stay put.
             LastUpdatedTime = site.LocalOffset(rows.Count > 0 ? rows.Max(r => r.UpdatedAt > r.PublishedAt!.Value ? r.UpdatedAt : r.PublishedAt.Value)
                 : http.RequestServices.GetRequiredService<ContentChanges>().LastModifiedUtc),
             Generator = "Broadsheet",
         };
-        feed.Links.Add(new SyndicationLink(new Uri(site.Absolute(http.Request, selfPath))) { RelationshipType = "self", MediaType = atom ? "application/atom+xml" : "application/rss+xml" });
+        feed.Links.Add(new SyndicationLink(new Uri(site.Absolute(selfPath), UriKind.RelativeOrAbsolute)) { RelationshipType = "self", MediaType = atom ? "application/atom+xml" : "application/rss+xml" });
+        // While the site has no address its links are site-relative and its ids need some domain: ".invalid" is the
+        // name reserved for one that can never be real (RFC 2606), so it cannot be mistaken for anybody's site.
+        var idAuthority = site.HasAddress ? new Uri(site.BaseUrl).Host : "broadsheet.invalid";
         feed.Items = [.. rows.Select(r =>
         {
-            var link = site.Absolute(http.Request, PostPaths.Permalink(r.Kind, r.Slug, r.ArchiveMonth)!);
+            var link = site.Absolute(PostPaths.Permalink(r.Kind, r.Slug, r.ArchiveMonth)!);
             var item = new SyndicationItem
             {
                 // A stable id: the tag URI survives slug changes, where a permalink would not.
-                Id = $"tag:{new Uri(site.Absolute(http.Request, "/")).Host},{r.PublishedAt!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}:post-{r.Id}",
+                Id = $"tag:{idAuthority},{r.PublishedAt!.Value.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}:post-{r.Id}",
                 Title = new TextSyndicationContent(r.Title),
                 PublishDate = site.LocalOffset(r.PublishedAt.Value),
                 LastUpdatedTime = site.LocalOffset(r.UpdatedAt > r.PublishedAt.Value ? r.UpdatedAt : r.PublishedAt.Value),
@@ -97,11 +100,11 @@ public static class FeedEndpoints
             {
                 item.Summary = new TextSyndicationContent(r.BodyHtml, TextSyndicationContentKind.Html);
             }
-            item.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(link), "text/html"));
+            item.Links.Add(SyndicationLink.CreateAlternateLink(new Uri(link, UriKind.RelativeOrAbsolute), "text/html"));
             foreach (var author in authors[r.Id])
-                item.Authors.Add(new SyndicationPerson { Name = author.DisplayName, Uri = site.Absolute(http.Request, PostPaths.Author(author.Slug)) });
+                item.Authors.Add(new SyndicationPerson { Name = author.DisplayName, Uri = site.Absolute(PostPaths.Author(author.Slug)) });
             foreach (var tag in tags[r.Id])
-                item.Categories.Add(new SyndicationCategory(tag.Name) { Label = tag.Name, Scheme = site.Absolute(http.Request, "/tag/") });
+                item.Categories.Add(new SyndicationCategory(tag.Name) { Label = tag.Name, Scheme = site.Absolute("/tag/") });
             return item;
         })];
         if (feed.Authors.Count == 0 && atom)
@@ -129,7 +132,7 @@ public static class FeedEndpoints
             for (var i = 1; i <= pages; i++)
             {
                 writer.WriteStartElement("sitemap");
-                writer.WriteElementString("loc", site.Absolute(http.Request, $"/sitemap-{i}.xml"));
+                writer.WriteElementString("loc", site.Absolute($"/sitemap-{i}.xml"));
                 writer.WriteEndElement();
             }
             writer.WriteEndElement();
@@ -154,7 +157,7 @@ public static class FeedEndpoints
             void Url(string path, DateTime? modified)
             {
                 writer.WriteStartElement("url");
-                writer.WriteElementString("loc", site.Absolute(http.Request, path));
+                writer.WriteElementString("loc", site.Absolute(path));
                 if (modified is { } m) writer.WriteElementString("lastmod", m.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture));
                 writer.WriteEndElement();
             }
@@ -177,7 +180,7 @@ public static class FeedEndpoints
             Disallow: /search
             Allow: /
 
-            Sitemap: {site.Absolute(http.Request, "/sitemap.xml")}
+            Sitemap: {site.Absolute("/sitemap.xml")}
 
             """;
         return Results.Text(text, "text/plain; charset=utf-8", Encoding.UTF8);
@@ -196,7 +199,7 @@ public static class FeedEndpoints
             writer.WriteStartElement("Url", ns);
             writer.WriteAttributeString("type", "text/html");
             writer.WriteAttributeString("method", "get");
-            writer.WriteAttributeString("template", site.Absolute(http.Request, "/search?q={searchTerms}"));
+            writer.WriteAttributeString("template", site.Absolute("/search?q={searchTerms}"));
             writer.WriteEndElement();
             writer.WriteEndElement();
         });

@@ -26,11 +26,14 @@ public static class SettingsRules
     public static string? TimeZone(string zone) =>
         TimeZoneInfo.TryFindSystemTimeZoneById(zone.Trim(), out _) ? null : "Not a known time zone (for example Europe/London).";
 
-    /// <summary>Empty (then links are written relative to the request), or an absolute http(s) address.</summary>
+    /// <summary>
+    /// Empty (then no account mail is sent and feeds carry site-relative links, never the request's Host; the
+    /// server's Site:BaseUrl setting, if any, is used), or the site's full http(s) address (<see cref="Site.IsAddress"/>).
+    /// </summary>
     public static string? BaseUrl(string baseUrl) =>
-        baseUrl.Trim() is not { Length: > 0 } url || (url.Length <= 500 && Uri.TryCreate(url, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https")
+        baseUrl.Trim().Length == 0 || Site.IsAddress(baseUrl)
             ? null
-            : "Give the full address, starting with https://, or leave it empty.";
+            : "Give the full address, starting with https:// (no query or fragment), or leave it empty.";
 
     public static string? LogoUrl(string logoUrl) =>
         logoUrl.Trim() is not { Length: > 0 } url || IsSafeLink(url) ? null : "Give an https:// address or a path on this site starting with /.";

@@ -38,5 +38,5 @@ public abstract class PublicPageModel : PageModel
 
     public DateTime NowUtc => HttpContext.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().UtcDateTime;
 
-    public string Absolute(string path) => Site.Absolute(Request, path);
+    public string Absolute(string path) => Site.Absolute(path);
 }

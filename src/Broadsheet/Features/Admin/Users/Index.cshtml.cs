@@ -20,7 +20,8 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
     public IReadOnlyList<Row> Rows { get; private set; } = [];
     [BindProperty] public InviteInput Invite { get; set; } = new();
     public List<string> Errors { get; } = [];
-    public bool MailConfigured => mail.IsConfigured;
+    /// <summary>Why invitations cannot be sent now, or null when they can.</summary>
+    public string? MailNotReady { get; private set; }
 
     /// <summary>Bylines no account holds, which an account may be linked to: (id, what the select shows).</summary>
     public IReadOnlyList<(int Id, string Label)> FreeBylines { get; private set; } = [];
@@ -32,7 +33,7 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
     public async Task<IActionResult> OnPostInviteAsync(CancellationToken cancellationToken)
     {
         if (Invite.Role == Roles.Owner || !Roles.All.Contains(Invite.Role)) Errors.Add("Choose a role other than Owner.");
-        if (!mail.IsConfigured) Errors.Add(MailNotSetUp);
+        if (await mail.CannotSendBecauseAsync(cancellationToken) is { } reason) Errors.Add(reason);
         if (!ModelState.IsValid || Errors.Count > 0)
         {
             await LoadAsync(cancellationToken);
@@ -65,7 +66,7 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         var user = await users.FindByIdAsync(id);
         if (user is null) return NotFound();
         if (await users.HasPasswordAsync(user)) Errors.Add($"{user.Email} has already accepted their invitation.");
-        else if (!mail.IsConfigured) Errors.Add(MailNotSetUp);
+        else if (await mail.CannotSendBecauseAsync(cancellationToken) is { } reason) Errors.Add(reason);
         if (Errors.Count > 0)
         {
             await LoadAsync(cancellationToken);
@@ -155,14 +156,12 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         return Redirect("/admin/users");
     }
 
-    private const string MailNotSetUp = "Email is not set up (Email:Smtp:Host), so invitations cannot be sent.";
-
     /// <summary>Mails <paramref name="user"/> an invitation link; false (and the reason in the log) if the mail server refused.</summary>
     private async Task<bool> TrySendInvitationAsync(User user, string role, CancellationToken cancellationToken)
     {
         try
         {
-            await mail.SendInvitationAsync(Request, user, User.Identity?.Name ?? "An administrator", role, cancellationToken);
+            await mail.SendInvitationAsync(user, User.Identity?.Name ?? "An administrator", role, cancellationToken);
             return true;
         }
         catch (Exception e) when (e is not OperationCanceledException)
@@ -174,6 +173,7 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
 
     private async Task LoadAsync(CancellationToken cancellationToken)
     {
+        MailNotReady = await mail.CannotSendBecauseAsync(cancellationToken);
         var all = await db.Users.AsNoTracking().OrderBy(u => u.DisplayName).ToListAsync(cancellationToken);
         var roleNames = await (from ur in db.UserRoles join r in db.Roles on ur.RoleId equals r.Id select new { ur.UserId, r.Name })
             .ToListAsync(cancellationToken);
