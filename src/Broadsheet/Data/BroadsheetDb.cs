@@ -34,6 +34,7 @@ public class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKeyContext
     public DbSet<ContentState> ContentState => Set<ContentState>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
+    public DbSet<SignInSession> SignInSessions => Set<SignInSession>();
 
     /// <summary>Which database engine this context talks to; the one place that may branch on it is search.</summary>
     public virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;

@@ -12,7 +12,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
     public partial class PostgresBroadsheetDbModel
     {
         private PostgresBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("c94c8488-8294-4961-9b6b-4ef1411a323a"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("6cddaa0a-881f-45ec-b08e-4cfbbd2ac3ef"), entityTypeCount: 22)
         {
         }
 
@@ -20,6 +20,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
         {
             var contentState = ContentStateEntityType.Create(this);
             var apiKey = ApiKeyEntityType.Create(this);
+            var signInSession = SignInSessionEntityType.Create(this);
             var user = UserEntityType.Create(this);
             var author = AuthorEntityType.Create(this);
             var importJob = ImportJobEntityType.Create(this);
@@ -40,6 +41,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             var identityUserToken = IdentityUserTokenEntityType.Create(this);
             var postTags = PostTagsEntityType.Create(this);
 
+            SignInSessionEntityType.CreateForeignKey1(signInSession, user);
             CommentEntityType.CreateForeignKey1(comment, post);
             PostAuthorEntityType.CreateForeignKey1(postAuthor, author);
             PostAuthorEntityType.CreateForeignKey2(postAuthor, post);
@@ -58,6 +60,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
 
             ContentStateEntityType.CreateAnnotations(contentState);
             ApiKeyEntityType.CreateAnnotations(apiKey);
+            SignInSessionEntityType.CreateAnnotations(signInSession);
             UserEntityType.CreateAnnotations(user);
             AuthorEntityType.CreateAnnotations(author);
             ImportJobEntityType.CreateAnnotations(importJob);

@@ -11,7 +11,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
     public partial class SqliteBroadsheetDbModel
     {
         private SqliteBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("6ac3340a-61a4-495d-8915-353bc799bb16"), entityTypeCount: 21)
+            : base(skipDetectChanges: false, modelId: new Guid("ec99d245-594b-4b56-8d50-4c8b0fa88e42"), entityTypeCount: 22)
         {
         }
 
@@ -19,6 +19,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
         {
             var contentState = ContentStateEntityType.Create(this);
             var apiKey = ApiKeyEntityType.Create(this);
+            var signInSession = SignInSessionEntityType.Create(this);
             var user = UserEntityType.Create(this);
             var author = AuthorEntityType.Create(this);
             var importJob = ImportJobEntityType.Create(this);
@@ -39,6 +40,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             var identityUserToken = IdentityUserTokenEntityType.Create(this);
             var postTags = PostTagsEntityType.Create(this);
 
+            SignInSessionEntityType.CreateForeignKey1(signInSession, user);
             CommentEntityType.CreateForeignKey1(comment, post);
             PostAuthorEntityType.CreateForeignKey1(postAuthor, author);
             PostAuthorEntityType.CreateForeignKey2(postAuthor, post);
@@ -57,6 +59,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
 
             ContentStateEntityType.CreateAnnotations(contentState);
             ApiKeyEntityType.CreateAnnotations(apiKey);
+            SignInSessionEntityType.CreateAnnotations(signInSession);
             UserEntityType.CreateAnnotations(user);
             AuthorEntityType.CreateAnnotations(author);
             ImportJobEntityType.CreateAnnotations(importJob);
