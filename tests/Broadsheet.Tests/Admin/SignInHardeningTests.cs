@@ -61,6 +61,25 @@ public abstract class SignInHardeningTests(TestProvider provider)
     }
 
     [Fact]
+    public async Task Resetting_the_password_ends_every_session_at_once()
+    {
+        await using var app = new BroadsheetFactory(provider);
+        var user = await app.AddUserAsync(Roles.Author, "taken@example.org");
+        var intruder = await app.SignInAsync("taken@example.org");
+        string token;
+        await using (var scope = app.Scope())
+            token = await scope.ServiceProvider.GetRequiredService<UserManager<User>>().GeneratePasswordResetTokenAsync(user);
+
+        var reset = await app.Browser().SubmitAsync($"/admin/reset-password?user={Uri.EscapeDataString(user.Id)}&token={Uri.EscapeDataString(token)}",
+            new() { ["Password"] = "a brand new passphrase" });
+        Assert.Equal(HttpStatusCode.Redirect, reset.StatusCode);
+
+        var later = await intruder.GetAsync("/admin");
+        Assert.Equal(HttpStatusCode.Redirect, later.StatusCode);
+        Assert.StartsWith("/admin/login", later.Headers.Location!.AbsolutePath);
+    }
+
+    [Fact]
     public async Task An_authenticator_code_signs_in_once()
     {
         await using var app = new BroadsheetFactory(provider);
