@@ -36,6 +36,7 @@ public class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKeyContext
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
     public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
     public DbSet<AddressCounter> AddressCounters => Set<AddressCounter>();
+    public DbSet<SignInSession> SignInSessions => Set<SignInSession>();
 
     /// <summary>Which database engine this context talks to; the one place that may branch on it is search.</summary>
     public virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Security.Cryptography;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Tests.Infrastructure;
 
@@ -19,7 +18,7 @@ public sealed class SessionTests
         Assert.StartsWith("otpauth://totp/", setup.QuerySelector("#otpauth")!.GetAttribute("href"));
         var wrong = await client.SubmitAsync("/admin/account/two-factor", new() { ["Code"] = "000000" });
         Assert.Contains("not right", await wrong.Content.ReadAsStringAsync());
-        var enabled = await client.SubmitAsync("/admin/account/two-factor", new() { ["Code"] = Totp(key) });
+        var enabled = await client.SubmitAsync("/admin/account/two-factor", new() { ["Code"] = Authenticator.Code(key, app.Clock) });
         var (_, codes) = (enabled, new AngleSharp.Html.Parser.HtmlParser().ParseDocument(await enabled.Content.ReadAsStringAsync()));
         var recovery = codes.QuerySelectorAll(".recovery-codes code").Select(c => c.Text()).ToList();
         Assert.Equal(10, recovery.Count);
@@ -29,7 +28,7 @@ public sealed class SessionTests
         var first = await stranger.SubmitAsync("/admin/login", new() { ["Input.Email"] = "careful@example.org", ["Input.Password"] = AdminClient.Password });
         Assert.StartsWith("/admin/login/two-factor", first.Headers.Location!.OriginalString);
         Assert.NotEqual(HttpStatusCode.OK, (await stranger.GetAsync("/admin")).StatusCode);
-        var second = await stranger.SubmitAsync(first.Headers.Location!.OriginalString, new() { ["Code"] = Totp(key) });
+        var second = await stranger.SubmitAsync(first.Headers.Location!.OriginalString, new() { ["Code"] = Authenticator.NextCode(key, app.Clock) });
         Assert.Equal(HttpStatusCode.Redirect, second.StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await stranger.GetAsync("/admin")).StatusCode);
 
@@ -66,17 +65,17 @@ public sealed class SessionTests
         // The remembering cookie expires 30 days after the app's clock; the test client drops cookies already expired by the real one.
         app.Clock.SetUtcNow(DateTimeOffset.UtcNow);
         var client = await app.SignedInAsync(Roles.Editor, "traveller@example.org");
-        var key = await TurnOnTwoFactorAsync(client);
+        var key = await Authenticator.TurnOnAsync(client, app.Clock);
 
         // The laptop ticks "don't ask again"; the library computer does not.
         var laptop = app.Browser();
         var step = await laptop.SubmitAsync("/admin/login", new() { ["Input.Email"] = "traveller@example.org", ["Input.Password"] = AdminClient.Password });
-        var remembered = await laptop.SubmitAsync(step.Headers.Location!.OriginalString, new() { ["Code"] = Totp(key), ["RememberBrowser"] = "true" });
+        var remembered = await laptop.SubmitAsync(step.Headers.Location!.OriginalString, new() { ["Code"] = Authenticator.NextCode(key, app.Clock), ["RememberBrowser"] = "true" });
         Assert.True(remembered.StatusCode == HttpStatusCode.Redirect, await remembered.Content.ReadAsStringAsync());
         Assert.Contains(remembered.Headers.GetValues("Set-Cookie"), c => c.StartsWith("broadsheet.2fa-browser=", StringComparison.Ordinal));
         var library = app.Browser();
         step = await library.SubmitAsync("/admin/login", new() { ["Input.Email"] = "traveller@example.org", ["Input.Password"] = AdminClient.Password });
-        await library.SubmitAsync(step.Headers.Location!.OriginalString, new() { ["Code"] = Totp(key) });
+        await library.SubmitAsync(step.Headers.Location!.OriginalString, new() { ["Code"] = Authenticator.NextCode(key, app.Clock) });
         Assert.Equal(HttpStatusCode.OK, (await library.GetAsync("/admin")).StatusCode);
 
         Assert.Equal(HttpStatusCode.Redirect, (await laptop.SubmitAsync("/admin/logout", new())).StatusCode);
@@ -98,24 +97,15 @@ public sealed class SessionTests
         // The remembering cookie expires 30 days after the app's clock; the test client drops cookies already expired by the real one.
         app.Clock.SetUtcNow(DateTimeOffset.UtcNow);
         var client = await app.SignedInAsync(Roles.Author, "careful@example.org");
-        var key = await TurnOnTwoFactorAsync(client);
+        var key = await Authenticator.TurnOnAsync(client, app.Clock);
         var laptop = app.Browser();
         var step = await laptop.SubmitAsync("/admin/login", new() { ["Input.Email"] = "careful@example.org", ["Input.Password"] = AdminClient.Password });
-        await laptop.SubmitAsync(step.Headers.Location!.OriginalString, new() { ["Code"] = Totp(key), ["RememberBrowser"] = "true" });
+        await laptop.SubmitAsync(step.Headers.Location!.OriginalString, new() { ["Code"] = Authenticator.NextCode(key, app.Clock), ["RememberBrowser"] = "true" });
 
         var forgot = await laptop.SubmitAsync("/admin/account/two-factor", new(), "form[action*=ForgetBrowser]");
         Assert.Equal(HttpStatusCode.Redirect, forgot.StatusCode);
         await laptop.SubmitAsync("/admin/logout", new());
         Assert.StartsWith("/admin/login/two-factor", (await PasswordOnlyAsync(laptop, "careful@example.org")).OriginalString);
-    }
-
-    internal static async Task<string> TurnOnTwoFactorAsync(HttpClient client)
-    {
-        var (_, setup) = await client.GetPageAsync("/admin/account/two-factor");
-        var key = setup.QuerySelector("#shared-key").Text().Replace(" ", "", StringComparison.Ordinal);
-        var enabled = await client.SubmitAsync("/admin/account/two-factor", new() { ["Code"] = Totp(key) });
-        Assert.Contains("recovery-codes", await enabled.Content.ReadAsStringAsync());
-        return key;
     }
 
     /// <summary>Signs in with the password alone; where the login form sends the browser next.</summary>
@@ -124,38 +114,5 @@ public sealed class SessionTests
         var response = await browser.SubmitAsync("/admin/login", new() { ["Input.Email"] = email, ["Input.Password"] = AdminClient.Password });
         Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
         return response.Headers.Location!;
-    }
-
-    /// <summary>RFC 6238 (SHA-1, 30 s, 6 digits) as authenticator apps compute it.</summary>
-    internal static string Totp(string base32Key)
-    {
-        var key = Base32(base32Key.ToUpperInvariant());
-        var counter = DateTimeOffset.UtcNow.ToUnixTimeSeconds() / 30;
-        var bytes = BitConverter.GetBytes(counter);
-        if (BitConverter.IsLittleEndian) Array.Reverse(bytes);
-#pragma warning disable CA5350 // RFC 6238 authenticators use SHA-1; this mirrors them
-        var hash = HMACSHA1.HashData(key, bytes);
-#pragma warning restore CA5350
-        var offset = hash[^1] & 0x0f;
-        var code = ((hash[offset] & 0x7f) << 24 | hash[offset + 1] << 16 | hash[offset + 2] << 8 | hash[offset + 3]) % 1_000_000;
-        return code.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static byte[] Base32(string text)
-    {
-        const string alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-        var output = new List<byte>();
-        int buffer = 0, bits = 0;
-        foreach (var c in text.TrimEnd('='))
-        {
-            buffer = (buffer << 5) | alphabet.IndexOf(c, StringComparison.Ordinal);
-            bits += 5;
-            if (bits >= 8)
-            {
-                output.Add((byte)(buffer >> (bits - 8)));
-                bits -= 8;
-            }
-        }
-        return [.. output];
     }
 }

@@ -46,9 +46,13 @@ public static class AccountsSetup
                 o.Lockout.DefaultLockoutTimeSpan = accounts.GetValue("LockoutTime", TimeSpan.FromMinutes(15));
                 o.SignIn.RequireConfirmedAccount = false;
                 o.Tokens.ProviderMap[InvitationTokens.ProviderName] = new TokenProviderDescriptor(typeof(InvitationTokens));
+                // Authenticator codes work once (Identity's own provider takes a code again while it is current).
+                o.Tokens.AuthenticatorTokenProvider = OneUseAuthenticatorTokens.ProviderName;
             })
             .AddEntityFrameworkStores<BroadsheetDb>()
-            .AddDefaultTokenProviders();
+            .AddDefaultTokenProviders()
+            .AddTokenProvider<OneUseAuthenticatorTokens>(OneUseAuthenticatorTokens.ProviderName)
+            .AddSignInManager<EvenTimingSignInManager>();
         services.AddTransient<InvitationTokens>();
         // Password-reset links live two hours; invitations a week (each used once: either changes the security stamp).
         services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = accounts.GetValue("ResetLinkLifetime", TimeSpan.FromHours(2)));
@@ -72,6 +76,11 @@ public static class AccountsSetup
             // APIs answer 401/403; only pages redirect to the login form.
             o.Events.OnRedirectToLogin = ctx => RedirectOrStatus(ctx, StatusCodes.Status401Unauthorized);
             o.Events.OnRedirectToAccessDenied = ctx => RedirectOrStatus(ctx, StatusCodes.Status403Forbidden);
+            // Each sign-in is a record in the database (SignInSession): signing out deletes it, so a copied cookie
+            // stops working at once on every node. Identity's security-stamp check stays, run after the record's.
+            o.Events.OnSigningIn = SignInSessions.SigningInAsync;
+            o.Events.OnValidatePrincipal = SignInSessions.Validating(o.Events.OnValidatePrincipal);
+            o.Events.OnCheckSlidingExpiration = SignInSessions.SlidingAsync;
         });
         // The browser a two-factor user ticked "don't ask again" on. Identity validates its security stamp like
         // the sign-in cookie's, so a stamp change (sign out everywhere, new password, 2FA reset) forgets it.

@@ -9,6 +9,9 @@ public sealed class User : IdentityUser
 {
     public string DisplayName { get; set; } = "";
     public DateTime CreatedAt { get; set; }
+
+    /// <summary>The last authenticator time step (Unix time / 30 s) a code was accepted for; that code and older ones are refused.</summary>
+    public long? LastTotpTimeStep { get; set; }
 }
 
 /// <summary>The admin roles, from most to least powerful.</summary>

@@ -7,7 +7,8 @@ namespace Broadsheet.Features.Admin;
 
 /// <summary>
 /// Sign in. Failures count against the account (Identity lockout) and against the client address
-/// (<see cref="LoginThrottle"/>); the message never says which part was wrong.
+/// (<see cref="LoginThrottle"/>); the message never says which part was wrong, nor whether the account is locked,
+/// and <see cref="EvenTimingSignInManager"/> takes as long to refuse an unknown address as a wrong password.
 /// </summary>
 public sealed class LoginModel(SignInManager<User> signIn, AccountService accounts, LoginThrottle throttle) : SignInStepModel(throttle)
 {
@@ -30,11 +31,13 @@ public sealed class LoginModel(SignInManager<User> signIn, AccountService accoun
         if (result.RequiresTwoFactor)
             return RedirectToPage("/Admin/LoginTwoFactor", new { ReturnUrl = SafeReturnUrl(Url, ReturnUrl), Input.RememberMe });
         await CountFailureAsync();
-        Error = result.IsLockedOut
-            ? "This account is locked after too many failed sign-ins. Try again later, or reset your password."
-            : "That email and password do not match an account.";
+        // One message whatever went wrong, so the page never says whether an address has an account (or a locked one).
+        Error = FailedMessage;
         return Page();
     }
+
+    public const string FailedMessage =
+        "That email and password do not match, or the account is locked for a while after too many tries. Check them and try again in a few minutes, or reset your password.";
 
     private static readonly Uri Here = new("http://here.invalid");
 

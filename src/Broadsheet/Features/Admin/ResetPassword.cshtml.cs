@@ -30,7 +30,8 @@ public sealed class ResetPasswordModel(UserManager<User> users) : EmailedLinkMod
             Error = result.Errors.Any(e => e.Code == "InvalidToken") ? ExpiredMessage : string.Join(" ", result.Errors.Select(e => e.Description));
             return Page();
         }
-        // A person who proves they own the mailbox gets their account back at once.
+        // A person who proves they own the mailbox gets their account back at once, and whoever else was in it is out at once.
+        await SignInSessions.EndAllAsync(HttpContext, user.Id);
         await users.SetLockoutEndDateAsync(user, null);
         await users.ResetAccessFailedCountAsync(user);
         Notice = "Your password is changed. Sign in with it now.";

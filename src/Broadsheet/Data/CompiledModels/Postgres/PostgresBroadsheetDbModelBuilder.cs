@@ -12,7 +12,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
     public partial class PostgresBroadsheetDbModel
     {
         private PostgresBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d8f0c5b9-3588-4a04-b5ae-951c5b1472d6"), entityTypeCount: 22)
+            : base(skipDetectChanges: false, modelId: new Guid("4aa955d5-9345-4cc3-8d24-183b50b6105e"), entityTypeCount: 23)
         {
         }
 
@@ -20,6 +20,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
         {
             var contentState = ContentStateEntityType.Create(this);
             var apiKey = ApiKeyEntityType.Create(this);
+            var signInSession = SignInSessionEntityType.Create(this);
             var user = UserEntityType.Create(this);
             var author = AuthorEntityType.Create(this);
             var importJob = ImportJobEntityType.Create(this);
@@ -41,6 +42,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             var identityUserToken = IdentityUserTokenEntityType.Create(this);
             var postTags = PostTagsEntityType.Create(this);
 
+            SignInSessionEntityType.CreateForeignKey1(signInSession, user);
             CommentEntityType.CreateForeignKey1(comment, post);
             PostAuthorEntityType.CreateForeignKey1(postAuthor, author);
             PostAuthorEntityType.CreateForeignKey2(postAuthor, post);
@@ -59,6 +61,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
 
             ContentStateEntityType.CreateAnnotations(contentState);
             ApiKeyEntityType.CreateAnnotations(apiKey);
+            SignInSessionEntityType.CreateAnnotations(signInSession);
             UserEntityType.CreateAnnotations(user);
             AuthorEntityType.CreateAnnotations(author);
             ImportJobEntityType.CreateAnnotations(importJob);

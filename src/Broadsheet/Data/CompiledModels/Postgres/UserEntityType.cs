@@ -21,7 +21,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
                 "Broadsheet.Features.Accounts.User",
                 typeof(User),
                 baseEntityType,
-                propertyCount: 17,
+                propertyCount: 18,
                 unnamedIndexCount: 2,
                 keyCount: 1);
 
@@ -82,6 +82,14 @@ namespace Broadsheet.Data.CompiledModels.Postgres
                 fieldInfo: typeof(IdentityUser<string>).GetField("<EmailConfirmed>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: false);
             emailConfirmed.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var lastTotpTimeStep = runtimeEntityType.AddProperty(
+                "LastTotpTimeStep",
+                typeof(long?),
+                propertyInfo: typeof(User).GetProperty("LastTotpTimeStep", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(User).GetField("<LastTotpTimeStep>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true);
+            lastTotpTimeStep.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var lockoutEnabled = runtimeEntityType.AddProperty(
                 "LockoutEnabled",

@@ -11,7 +11,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
     public partial class SqliteBroadsheetDbModel
     {
         private SqliteBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("fa7708f3-269f-4925-afc2-380eb22870eb"), entityTypeCount: 22)
+            : base(skipDetectChanges: false, modelId: new Guid("af62a515-d8d4-4f53-8f7d-dd7b737d24ea"), entityTypeCount: 23)
         {
         }
 
@@ -19,6 +19,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
         {
             var contentState = ContentStateEntityType.Create(this);
             var apiKey = ApiKeyEntityType.Create(this);
+            var signInSession = SignInSessionEntityType.Create(this);
             var user = UserEntityType.Create(this);
             var author = AuthorEntityType.Create(this);
             var importJob = ImportJobEntityType.Create(this);
@@ -40,6 +41,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             var identityUserToken = IdentityUserTokenEntityType.Create(this);
             var postTags = PostTagsEntityType.Create(this);
 
+            SignInSessionEntityType.CreateForeignKey1(signInSession, user);
             CommentEntityType.CreateForeignKey1(comment, post);
             PostAuthorEntityType.CreateForeignKey1(postAuthor, author);
             PostAuthorEntityType.CreateForeignKey2(postAuthor, post);
@@ -58,6 +60,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
 
             ContentStateEntityType.CreateAnnotations(contentState);
             ApiKeyEntityType.CreateAnnotations(apiKey);
+            SignInSessionEntityType.CreateAnnotations(signInSession);
             UserEntityType.CreateAnnotations(user);
             AuthorEntityType.CreateAnnotations(author);
             ImportJobEntityType.CreateAnnotations(importJob);

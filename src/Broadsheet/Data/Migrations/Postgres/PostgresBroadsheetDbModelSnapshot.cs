@@ -87,6 +87,29 @@ namespace Broadsheet.Data.Migrations.Postgres
                     b.ToTable("ApiKeys");
                 });
 
+            modelBuilder.Entity("Broadsheet.Features.Accounts.SignInSession", b =>
+                {
+                    b.Property<string>("Id")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId");
+
+                    b.ToTable("SignInSessions");
+                });
+
             modelBuilder.Entity("Broadsheet.Features.Accounts.User", b =>
                 {
                     b.Property<string>("Id")
@@ -113,6 +136,9 @@ namespace Broadsheet.Data.Migrations.Postgres
 
                     b.Property<bool>("EmailConfirmed")
                         .HasColumnType("boolean");
+
+                    b.Property<long?>("LastTotpTimeStep")
+                        .HasColumnType("bigint");
 
                     b.Property<bool>("LockoutEnabled")
                         .HasColumnType("boolean");
@@ -824,6 +850,15 @@ namespace Broadsheet.Data.Migrations.Postgres
                     b.HasIndex("TagsId");
 
                     b.ToTable("PostTags");
+                });
+
+            modelBuilder.Entity("Broadsheet.Features.Accounts.SignInSession", b =>
+                {
+                    b.HasOne("Broadsheet.Features.Accounts.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("Broadsheet.Features.Posts.Comment", b =>

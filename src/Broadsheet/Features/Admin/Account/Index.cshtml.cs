@@ -34,11 +34,13 @@ public sealed class IndexModel(UserManager<User> users, SignInManager<User> sign
         return Redirect("/admin/account");
     }
 
-    /// <summary>Changes the security stamp, which every session's cookie is checked against, then signs this one out too.</summary>
+    /// <summary>Changes the security stamp, which every session's cookie is checked against, and ends every session, this one too.</summary>
     public async Task<IActionResult> OnPostSignOutEverywhereAsync()
     {
         Me = (await users.GetUserAsync(User))!;
         await users.UpdateSecurityStampAsync(Me);
+        // Deleting the session records ends the other sessions at their next request, not at their next stamp check.
+        await SignInSessions.EndAllAsync(HttpContext, Me.Id);
         await signIn.SignOutAsync();
         return Redirect("/admin/login");
     }

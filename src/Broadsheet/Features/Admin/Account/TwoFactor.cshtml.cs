@@ -20,6 +20,8 @@ public sealed class TwoFactorModel(UserManager<User> users, SignInManager<User> 
     public IReadOnlyList<string> RecoveryCodes { get; private set; } = [];
     public string? Error { get; private set; }
     [BindProperty] public string? Code { get; set; }
+    /// <summary>The password or a new authenticator code, asked for again to turn two-factor sign-in off.</summary>
+    [BindProperty] public string? Proof { get; set; }
     /// <summary>This browser skips the code step (the sign-in ticked "don't ask again").</summary>
     public bool BrowserRemembered { get; private set; }
 
@@ -52,14 +54,36 @@ public sealed class TwoFactorModel(UserManager<User> users, SignInManager<User> 
         return Redirect("/admin/account/two-factor");
     }
 
+    /// <summary>
+    /// Turning it off takes the password or a new code, typed now: a session left open (or stolen) is not enough to
+    /// take the second factor off an account. Failures count towards the account's lockout, as at sign-in.
+    /// </summary>
     public async Task<IActionResult> OnPostDisableAsync()
     {
         Me = (await users.GetUserAsync(User))!;
+        if (!await ProvedAgainAsync(Proof ?? ""))
+        {
+            Error = "To turn two-factor sign-in off, type your password or a new code from your app.";
+            await LoadAsync();
+            return Page();
+        }
         await users.SetTwoFactorEnabledAsync(Me, false);
         await users.ResetAuthenticatorKeyAsync(Me);
         await signIn.RefreshSignInAsync(Me);
         Notice = "Two-factor sign-in is off.";
         return Redirect("/admin/account");
+    }
+
+    private async Task<bool> ProvedAgainAsync(string proof)
+    {
+        var code = proof.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+        // Passwords are at least 10 characters, so six digits can only be a code.
+        if (code.Length != 6 || !code.All(char.IsAsciiDigit))
+            return proof.Length > 0 && (await signIn.CheckPasswordSignInAsync(Me, proof, lockoutOnFailure: true)).Succeeded;
+        if (await users.IsLockedOutAsync(Me)) return false;
+        if (await users.VerifyTwoFactorTokenAsync(Me, users.Options.Tokens.AuthenticatorTokenProvider, code)) return true;
+        await users.AccessFailedAsync(Me);
+        return false;
     }
 
     private async Task LoadAsync()
