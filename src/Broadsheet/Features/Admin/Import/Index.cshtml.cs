@@ -45,24 +45,23 @@ public sealed class IndexModel(BroadsheetDb db, ImportJobs jobs, IConfiguration 
         if (Upload is null || Upload.Length == 0)
             return await RefuseAsync("Choose an export file to upload.", StatusCodes.Status400BadRequest, cancellationToken);
 
-        byte[] bytes;
-        await using (var upload = Upload.OpenReadStream())
-        using (var copy = new MemoryStream((int)Upload.Length))
-        {
-            await upload.CopyToAsync(copy, cancellationToken);
-            bytes = copy.ToArray();
-        }
+        // The form reader has already buffered the file to a temporary file on disk; it is read from there,
+        // its first bytes to recognise it, then all of it into the job (never into memory as a whole).
+        await using var upload = Upload.OpenReadStream();
+        var start = new byte[4096];
+        var read = await upload.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken);
+        upload.Position = 0;
         ImportJobFormat? format = Format switch
         {
             "blogger" => ImportJobFormat.Blogger,
             "wordpress" => ImportJobFormat.WordPress,
             "json" => ImportJobFormat.JsonBackup,
-            _ => ImportJobs.Detect(bytes),
+            _ => ImportJobs.Detect(start.AsSpan(0, read)),
         };
         if (format is null)
             return await RefuseAsync($"{Upload.FileName}: this does not look like a Blogger export (an Atom feed), a WordPress export (an RSS file) or a Broadsheet JSON backup. Choose the format if you are sure.", StatusCodes.Status400BadRequest, cancellationToken);
         var name = Path.GetFileName(Upload.FileName);
-        var id = await jobs.QueueAsync(db, format.Value, string.IsNullOrWhiteSpace(name) ? "upload" : name, bytes, UserId, cancellationToken);
+        var id = await jobs.QueueAsync(db, format.Value, string.IsNullOrWhiteSpace(name) ? "upload" : name, upload, UserId, cancellationToken);
         return Redirect($"/admin/import/{id}");
     }
 
