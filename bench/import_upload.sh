@@ -4,23 +4,25 @@
 # and imports it, on the Release build over a fresh SQLite data folder. Printed beside the file's size and
 # the server's resident memory before the upload (reference_idle_rss_mb), measured in the same run; the
 # file is streamed (upload → disk → database → disk → one post at a time), so the peak should stay far
-# below the file's size. POSTS (default 55000, ~95 MB) changes the file.
+# below the file's size. POSTS (default 47000, ~92 MB) changes the file; APP=DIR uses an app already
+# published there (bench/publish-app.sh DIR) instead of publishing one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
-posts="${POSTS:-55000}"
+posts="${POSTS:-47000}"
 port="${PORT:-5097}"
 work="$(mktemp -d /tmp/broadsheet-upload-bench.XXXXXX)"
 server=""
 cleanup() { if [ -n "$server" ]; then kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; fi; rm -rf "$work"; }
 trap cleanup EXIT
 
-"$here/publish-app.sh" "$work/app" >/dev/null
+app="${APP:-$work/app}"
+[ -n "${APP:-}" ] || "$here/publish-app.sh" "$app" >/dev/null
 dotnet build -c Release -nologo -v q "$here/Broadsheet.Bench.Import" -o "$work/tool" >/dev/null
 dotnet "$work/tool/Broadsheet.Bench.Import.dll" generate "$work/blog.xml" "$posts"
 echo "import_upload_file_mb $(du -m "$work/blog.xml" | cut -f1) MB"
 
-echo 'a long bench passphrase' | "$work/app/broadsheet" --data "$work/data" user add bench@example.org --role owner >/dev/null
-"$work/app/broadsheet" --data "$work/data" serve --urls "http://127.0.0.1:$port" >"$work/server.log" 2>&1 &
+echo 'a long bench passphrase' | "$app/broadsheet" --data "$work/data" user add bench@example.org --role owner >/dev/null
+"$app/broadsheet" --data "$work/data" serve --urls "http://127.0.0.1:$port" >"$work/server.log" 2>&1 &
 server=$!
 base="http://127.0.0.1:$port"
 for _ in $(seq 100); do curl -fsS -o /dev/null "$base/admin/login" 2>/dev/null && break; sleep 0.2; done

@@ -216,32 +216,6 @@ public abstract class OversizedUploadTests(TestProvider provider)
         public override void SetLength(long value) => throw new NotSupportedException();
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
-
-    /// <summary>A long run of bytes produced as it is read, so the test never holds it.</summary>
-    private sealed class GeneratedStream(long length) : Stream
-    {
-        private long position;
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            var n = (int)Math.Min(count, length - position);
-            buffer.AsSpan(offset, n).Fill((byte)'a');
-            position += n;
-            return n;
-        }
-
-        // "Seekable" so that the form knows its length (it only ever seeks to where it already is).
-        public override bool CanRead => true;
-        public override bool CanSeek => true;
-        public override bool CanWrite => false;
-        public override long Length => length;
-        public override long Position { get => position; set => Seek(value, SeekOrigin.Begin); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) =>
-            origin == SeekOrigin.Begin && offset == position ? position : throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
 
 public sealed class SqliteOversizedUploadTests() : OversizedUploadTests(TestProvider.Sqlite);
