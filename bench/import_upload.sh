@@ -2,9 +2,10 @@
 # import_upload_peak_rss_mb: the server's peak resident memory (VmHWM) while it takes a generated ~95 MB
 # Blogger export through the admin's import page (/admin/import: upload, queued job, background import)
 # and imports it, on the Release build over a fresh SQLite data folder. Printed beside the file's size and
-# the server's resident memory before the upload (reference_idle_rss_mb), measured in the same run; the
-# file is streamed (upload → disk → database → disk → one post at a time), so the peak should stay far
-# below the file's size. POSTS (default 47000, ~92 MB) changes the file; APP=DIR uses an app already
+# the server's resident memory before the upload (reference_idle_rss_mb) and the CLI's peak importing the
+# same file from disk (reference_cli_import_peak_rss_mb), measured in the same run. The file is streamed
+# (upload → disk → database → disk → one post at a time), so taking it through the page should cost about
+# what importing it costs, not a multiple of the file's size. POSTS (default 47000, ~92 MB) changes the file; APP=DIR uses an app already
 # published there (bench/publish-app.sh DIR) instead of publishing one.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -44,4 +45,11 @@ curl -fsS -b "$jar" "$location" | grep -o '<[^>]*id="import-status"[^<]*' | sed 
 echo "import_upload_peak_rss_mb $(rss VmHWM) MB"
 echo "import_upload_rss_after_mb $(rss VmRSS) MB"
 echo "import_upload_job_s $(echo "$end - $start" | bc -l | xargs printf '%.1f') s"
+kill "$server"; wait "$server" 2>/dev/null || true; server=""
+
+# Reference: the same file imported by the CLI verb (a file on disk, no upload) into a fresh data folder, so
+# what the server's figure owes to the import itself (its bookkeeping per post) is plain beside it.
+"$app/broadsheet" --data "$work/cli" export json "$work/empty.json" >/dev/null
+/usr/bin/time -f '%M' -o "$work/cli.rss" "$app/broadsheet" --data "$work/cli" import blogger "$work/blog.xml" >/dev/null 2>&1
+echo "reference_cli_import_peak_rss_mb $(awk '{printf "%.0f", $1 / 1024}' "$work/cli.rss") MB"
 echo "machine_load_1m $(cut -d' ' -f1 /proc/loadavg) load"

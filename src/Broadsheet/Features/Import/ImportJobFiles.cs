@@ -10,7 +10,7 @@ namespace Broadsheet.Features.Import;
 
 /// <summary>
 /// Moves an uploaded export file into and out of its job row (<see cref="ImportJob.File"/>) as a stream,
-/// 80 KB at a time, never as one array: through EF a 95 MB upload was held several times over (the copy
+/// a block at a time, never as one array: through EF a 95 MB upload was held several times over (the copy
 /// from the upload, the array, the provider's parameter, the array read back) and the large-object heap
 /// kept the process at about ten times the file's size. The row stays the one place the file lives, so
 /// any web node's worker can still run the job.
@@ -44,8 +44,8 @@ internal static class ImportJobFiles
         await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
-    /// <summary>Copies the job's file to <paramref name="destination"/>; false when the row holds none.</summary>
-    public static async Task<bool> CopyToAsync(BroadsheetDb db, int jobId, Stream destination, CancellationToken cancellationToken)
+    /// <summary>Copies the job's file to <paramref name="destination"/> (nothing when the row holds none).</summary>
+    public static async Task CopyToAsync(BroadsheetDb db, int jobId, Stream destination, CancellationToken cancellationToken)
     {
         var (table, id, column) = Names(db);
         await db.Database.OpenConnectionAsync(cancellationToken);
@@ -54,10 +54,9 @@ internal static class ImportJobFiles
             // The id is selected too: SQLite streams a column through a blob handle only when the rowid is in the row.
             await using var command = Command(db, $"SELECT \"{id}\", \"{column}\" FROM \"{table}\" WHERE \"{id}\" = @id", jobId);
             await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SequentialAccess, cancellationToken);
-            if (!await reader.ReadAsync(cancellationToken) || await reader.IsDBNullAsync(1, cancellationToken)) return false;
+            if (!await reader.ReadAsync(cancellationToken) || await reader.IsDBNullAsync(1, cancellationToken)) return;
             await using var file = reader.GetStream(1);
             await file.CopyToAsync(destination, cancellationToken);
-            return true;
         }
         finally
         {
