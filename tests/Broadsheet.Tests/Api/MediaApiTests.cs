@@ -67,6 +67,28 @@ public sealed class MediaApiTests
         Assert.Equal(HttpStatusCode.NotFound, (await reader.GetAsync("/media/" + new string('a', 64) + ".png")).StatusCode);
     }
 
+    [Fact]
+    public async Task An_uploaded_pdf_with_javascript_is_served_sandboxed_with_no_script_allowed()
+    {
+        await using var app = new BroadsheetFactory();
+        var api = await app.ApiClientAsync();
+        var pdf = System.Text.Encoding.ASCII.GetBytes(
+            "%PDF-1.4\n1 0 obj << /Type /Catalog /OpenAction 2 0 R >> endobj\n" +
+            "2 0 obj << /S /JavaScript /JS (app.alert\\(document.cookie\\)) >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n");
+        var url = (string)(await (await api.PostAsync("/api/admin/media", ApiTestKit.Upload(pdf, "leaflet.pdf", "application/pdf"))).JsonAsync(HttpStatusCode.Created))["url"]!;
+
+        var response = await app.CreateClient().GetAsync(url);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/pdf", response.Content.Headers.ContentType?.MediaType);
+        // Exactly one policy (a second one would be enforced too, but the site-wide one must not replace this one).
+        var csp = Assert.Single(response.Headers.GetValues("Content-Security-Policy"));
+        var directives = csp.Split(';', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("sandbox", directives);
+        Assert.Contains("default-src 'none'", directives);
+        Assert.DoesNotContain(directives, d => d.StartsWith("script-src", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("exe", "setup.jpg", "image/jpeg", "program")]
     [InlineData("svg", "logo.png", "image/png", "SVG")]

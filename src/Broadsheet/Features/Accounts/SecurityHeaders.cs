@@ -4,7 +4,8 @@ namespace Broadsheet.Features.Accounts;
 /// Strict headers on every response, public or admin. The CSP allows no inline script or style
 /// anywhere (JSON-LD data blocks are not scripts), images from anywhere over HTTPS (posts embed
 /// them), and video frames only from the embed hosts the sanitiser lets through. Admin pages are
-/// never stored by the browser or a proxy.
+/// never stored by the browser or a proxy. A response that already carries its own CSP (uploaded
+/// files, <c>MediaEndpoints</c>) keeps it.
 /// </summary>
 public sealed class SecurityHeaders(RequestDelegate next)
 {
@@ -22,7 +23,9 @@ public sealed class SecurityHeaders(RequestDelegate next)
         {
             var http = (HttpContext)state;
             var headers = http.Response.Headers;
-            headers.ContentSecurityPolicy = ContentSecurityPolicy;
+            // A response that set its own policy keeps it: /media/* sends a stricter sandboxing one, which
+            // this site-wide policy (it allows our scripts) must not replace.
+            if (string.IsNullOrEmpty(headers.ContentSecurityPolicy)) headers.ContentSecurityPolicy = ContentSecurityPolicy;
             headers.XContentTypeOptions = "nosniff";
             headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
             headers.XFrameOptions = "DENY";

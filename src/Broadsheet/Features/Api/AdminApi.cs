@@ -132,22 +132,10 @@ public static class AdminApi
 
         media.MapPost("/", async (HttpRequest request, BroadsheetDb db, MediaStore store, CancellationToken ct) =>
             {
-                if (request.ContentLength > store.MaxUploadBytes + 64 * 1024)
-                    return ApiResults.TooLarge(MediaUpload.TooLarge(store.MaxUploadBytes).Error!);
                 if (!request.HasFormContentType) return ApiResults.Invalid("file", "Send the file as multipart/form-data in a field named 'file'.");
-                IFormCollection form;
-                try
-                {
-                    form = await request.ReadFormAsync(ct);
-                }
-                catch (InvalidDataException)
-                {
-                    return ApiResults.TooLarge(MediaUpload.TooLarge(store.MaxUploadBytes).Error!);
-                }
-                catch (BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
-                {
-                    return ApiResults.TooLarge(MediaUpload.TooLarge(store.MaxUploadBytes).Error!);
-                }
+                var (outcome, read) = await UploadLimit.ReadFormAsync(request.HttpContext, store.MaxUploadBytes, ct);
+                if (outcome == UploadLimit.Outcome.TooLarge) return ApiResults.TooLarge(MediaUpload.TooLarge(store.MaxUploadBytes).Error!);
+                if (read is not { } form) return ApiResults.Invalid("file", UploadLimit.UnreadableMessage);
                 if (form.Files.GetFile("file") is not { } file) return ApiResults.Invalid("file", "Send the file in a form field named 'file'.");
                 var alt = form["altText"].ToString();
                 if (alt.Length > 1000) return ApiResults.Invalid("altText", "At most 1000 characters.");

@@ -28,20 +28,28 @@ public sealed class ImportJobs(IServiceScopeFactory scopes, TimeProvider clock, 
     private IServiceScopeFactory Scopes => scopes;
     private ILogger Logger => logger;
 
-    /// <summary>Stores the upload as a queued job and wakes this node's worker; returns the job's id.</summary>
-    public async Task<int> QueueAsync(BroadsheetDb db, ImportJobFormat format, string fileName, byte[] file, string? userId, CancellationToken cancellationToken)
+    /// <summary>
+    /// Stores the upload as a queued job and wakes this node's worker; returns the job's id. The file is
+    /// streamed into the row (<see cref="ImportJobFiles"/>), in the transaction that adds the row, so no
+    /// worker sees the job before its file is whole. <paramref name="file"/> must be seekable (a form file is).
+    /// </summary>
+    public async Task<int> QueueAsync(BroadsheetDb db, ImportJobFormat format, string fileName, Stream file, string? userId, CancellationToken cancellationToken)
     {
         var job = new ImportJob
         {
             Format = format,
             FileName = fileName.Length > 300 ? fileName[..300] : fileName,
-            FileSize = file.LongLength,
-            File = file,
+            FileSize = file.Length - file.Position,
             UploadedBy = userId,
             CreatedAt = clock.GetUtcNow().UtcDateTime,
         };
-        db.ImportJobs.Add(job);
-        await db.SaveChangesAsync(cancellationToken);
+        await using (var transaction = await db.Database.BeginTransactionAsync(cancellationToken))
+        {
+            db.ImportJobs.Add(job);
+            await db.SaveChangesAsync(cancellationToken);
+            await ImportJobFiles.WriteAsync(db, job.Id, file, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
         wake.Release();
         return job.Id;
     }
@@ -111,13 +119,20 @@ public sealed class ImportJobs(IServiceScopeFactory scopes, TimeProvider clock, 
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
-        var job = await db.ImportJobs.AsNoTracking().SingleAsync(j => j.Id == jobId, cancellationToken);
+        // Everything but the file, which is streamed to a temporary file and parsed from there: the
+        // readers hold one post at a time, so the import's memory follows the largest post, not the file.
+        var job = await db.ImportJobs.AsNoTracking().Where(j => j.Id == jobId)
+            .Select(j => new ImportJob { Id = j.Id, Format = j.Format, FileName = j.FileName, FileSize = j.FileSize })
+            .SingleAsync(cancellationToken);
         running[jobId] = new ImportProgress(0, job.FileSize, 0);
         string? summaryJson = null, error = null;
         var progress = new ProgressRecorder(this, jobId, db.Provider == DatabaseProvider.Postgres);
         try
         {
-            using var file = new MemoryStream(job.File ?? [], writable: false);
+            await using var file = new FileStream(Path.Combine(Path.GetTempPath(), $"broadsheet-import-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
+                64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous | FileOptions.SequentialScan);
+            await ImportJobFiles.CopyToAsync(db, jobId, file, cancellationToken);
+            file.Position = 0;
             var summary = job.Format == ImportJobFormat.JsonBackup
                 ? await scope.ServiceProvider.GetRequiredService<JsonBackup>().RestoreAsync(file, job.FileName, cancellationToken)
                 : await scope.ServiceProvider.GetRequiredService<Importer>().ImportAsync(

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -13,6 +14,7 @@ namespace Broadsheet.Features.Media;
 /// a post, delete. Editors and up. The checks are the same as the Admin API's (<see cref="MediaStore"/>).
 /// </summary>
 [Authorize(Policy = Policies.EditAll)]
+[UploadLimit("Media:MaxUploadBytes", MediaStore.DefaultMaxUploadBytes)]
 public sealed class LibraryModel(BroadsheetDb db, MediaStore store) : PageModel
 {
     public const int PageSize = 40;
@@ -27,9 +29,11 @@ public sealed class LibraryModel(BroadsheetDb db, MediaStore store) : PageModel
 
     public string? Error { get; private set; }
 
-    public async Task<IActionResult> OnGetAsync(int page = 1)
+    public async Task<IActionResult> OnGetAsync(int page = 1, bool tooLarge = false)
     {
         if (page < 1) return NotFound();
+        // Sent back here by the upload limit, before the file was read.
+        if (tooLarge) Error = MediaUpload.TooLarge(MaxUploadBytes).Error;
         await LoadAsync(page);
         return Page();
     }

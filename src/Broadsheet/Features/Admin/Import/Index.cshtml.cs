@@ -1,10 +1,9 @@
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Import;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Authorization;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.EntityFrameworkCore;
 
 namespace Broadsheet.Features.Admin.Import;
@@ -15,7 +14,7 @@ namespace Broadsheet.Features.Admin.Import;
 /// the browser is sent to the job's page, which shows progress and then the summary.
 /// </summary>
 [Authorize(Policy = Policies.Administer)]
-[UploadLimit]
+[UploadLimit("Import:MaxUploadBytes", ImportJobs.DefaultMaxUploadBytes)]
 public sealed class IndexModel(BroadsheetDb db, ImportJobs jobs, IConfiguration configuration) : AdminPageModel
 {
     public long MaxUploadBytes => MaxUpload(configuration);
@@ -46,24 +45,23 @@ public sealed class IndexModel(BroadsheetDb db, ImportJobs jobs, IConfiguration 
         if (Upload is null || Upload.Length == 0)
             return await RefuseAsync("Choose an export file to upload.", StatusCodes.Status400BadRequest, cancellationToken);
 
-        byte[] bytes;
-        await using (var upload = Upload.OpenReadStream())
-        using (var copy = new MemoryStream((int)Upload.Length))
-        {
-            await upload.CopyToAsync(copy, cancellationToken);
-            bytes = copy.ToArray();
-        }
+        // The form reader has already buffered the file to a temporary file on disk; it is read from there,
+        // its first bytes to recognise it, then all of it into the job (never into memory as a whole).
+        await using var upload = Upload.OpenReadStream();
+        var start = new byte[4096];
+        var read = await upload.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, cancellationToken);
+        upload.Position = 0;
         ImportJobFormat? format = Format switch
         {
             "blogger" => ImportJobFormat.Blogger,
             "wordpress" => ImportJobFormat.WordPress,
             "json" => ImportJobFormat.JsonBackup,
-            _ => ImportJobs.Detect(bytes),
+            _ => ImportJobs.Detect(start.AsSpan(0, read)),
         };
         if (format is null)
             return await RefuseAsync($"{Upload.FileName}: this does not look like a Blogger export (an Atom feed), a WordPress export (an RSS file) or a Broadsheet JSON backup. Choose the format if you are sure.", StatusCodes.Status400BadRequest, cancellationToken);
         var name = Path.GetFileName(Upload.FileName);
-        var id = await jobs.QueueAsync(db, format.Value, string.IsNullOrWhiteSpace(name) ? "upload" : name, bytes, UserId, cancellationToken);
+        var id = await jobs.QueueAsync(db, format.Value, string.IsNullOrWhiteSpace(name) ? "upload" : name, upload, UserId, cancellationToken);
         return Redirect($"/admin/import/{id}");
     }
 
@@ -79,33 +77,4 @@ public sealed class IndexModel(BroadsheetDb db, ImportJobs jobs, IConfiguration 
         Recent = await db.ImportJobs.AsNoTracking().OrderByDescending(j => j.Id).Take(10)
             .Select(j => new ImportJob { Id = j.Id, FileName = j.FileName, Format = j.Format, Status = j.Status, CreatedAt = j.CreatedAt, FileSize = j.FileSize })
             .ToListAsync(cancellationToken);
-
-    /// <summary>
-    /// Raises the request-size limits to the configured upload limit for this page only, before
-    /// anything (antiforgery included) reads the form. A body that announces more than the limit is
-    /// not read at all: the browser is sent back to the page, which says so (a redirect changes
-    /// nothing, so it needs no antiforgery token, which is inside the unread body).
-    /// </summary>
-    [AttributeUsage(AttributeTargets.Class)]
-    private sealed class UploadLimitAttribute : Attribute, IAuthorizationFilter, IOrderedFilter
-    {
-        /// <summary>Before the antiforgery filter (1000), like ASP.NET's own RequestSizeLimit (900).</summary>
-        public int Order => 900;
-
-        public void OnAuthorization(AuthorizationFilterContext context)
-        {
-            var http = context.HttpContext;
-            if (!HttpMethods.IsPost(http.Request.Method)) return;
-            var limit = MaxUpload(http.RequestServices.GetRequiredService<IConfiguration>());
-            // Room for the form's other fields and the multipart framing.
-            var bodyLimit = limit + 64 * 1024;
-            if (http.Request.ContentLength > bodyLimit)
-            {
-                context.Result = new RedirectResult("/admin/import?tooLarge=true");
-                return;
-            }
-            if (http.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } size) size.MaxRequestBodySize = bodyLimit;
-            http.Features.Set<IFormFeature>(new FormFeature(http.Request, new FormOptions { MultipartBodyLengthLimit = bodyLimit }));
-        }
-    }
 }
