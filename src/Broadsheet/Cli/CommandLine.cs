@@ -2,6 +2,7 @@ using System.CommandLine;
 using Broadsheet.Data;
 using Broadsheet.Features.Import;
 using Broadsheet.Features.Posts;
+using Broadsheet.Features.Shared;
 
 namespace Broadsheet.Cli;
 
@@ -64,9 +65,23 @@ public static class CommandLine
                 new System.CommandLine.Help.HelpAction().Invoke(root.Parse(["serve", "--help"]));
                 return 2;
             }
-            return await ServeAsync(WebArgs(parsed, passThrough));
+            return await StoppedBySettingsAsync(() => ServeAsync(WebArgs(parsed, passThrough)));
         }
-        return await parsed.InvokeAsync();
+        return await StoppedBySettingsAsync(() => parsed.InvokeAsync());
+    }
+
+    /// <summary>A setting that cannot be used is told as such (exit 2), not as an unhandled exception with a stack trace.</summary>
+    private static async Task<int> StoppedBySettingsAsync(Func<Task<int>> run)
+    {
+        try
+        {
+            return await run();
+        }
+        catch (Exception e) when ((e as SettingException ?? e.InnerException as SettingException) is { } setting)
+        {
+            await Console.Error.WriteLineAsync($"Broadsheet cannot start: {setting.Message}");
+            return 2;
+        }
     }
 
     /// <summary>Arguments for the web host: the data folder as configuration, then whatever serve passed through.</summary>

@@ -90,6 +90,28 @@ public sealed class CommandLineTests
         Assert.Contains("Usage", output);
     }
 
+    [Theory]
+    [InlineData("--Site:BaseUrl", "campaign.example.org", "Site:BaseUrl")]
+    [InlineData("--Proxy:KnownProxies", "the-proxy", "Proxy:KnownProxies")]
+    [InlineData("--Proxy:KnownNetworks", "10.0.0.0/99", "Proxy:KnownNetworks")]
+    public async Task A_setting_that_cannot_be_used_stops_the_server_with_its_name_and_no_stack_trace(string option, string value, string named)
+    {
+        var data = Directory.CreateTempSubdirectory("broadsheet-cli-").FullName;
+        try
+        {
+            var (code, output) = await RunAsync("--data", data, "serve", "--urls", $"http://127.0.0.1:{FreePort()}", option, value);
+
+            Assert.Equal(2, code);
+            Assert.Contains($"Broadsheet cannot start: {named}", output);
+            Assert.DoesNotContain("   at ", output); // no stack frame
+            Assert.DoesNotContain("Unhandled exception", output);
+        }
+        finally
+        {
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
     private static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Broadsheet.Data;
+using Broadsheet.Features.Shared;
 using Microsoft.EntityFrameworkCore;
 
 namespace Broadsheet.Features.Settings;
@@ -17,7 +18,7 @@ public sealed class SiteSettingsCache(IServiceScopeFactory scopes, IConfiguratio
     // Checked when the cache is made (at start: the content-change watcher needs it), so a mistyped address stops
     // the server with a message instead of going out in every link.
     private readonly string configuredBaseUrl = configuration[BaseUrlKey] is { } value && !string.IsNullOrWhiteSpace(value)
-        ? Site.IsAddress(value) ? value : throw new InvalidOperationException($"{BaseUrlKey} must be the site's full address, such as https://campaign.example.org (it is \"{value}\").")
+        ? Site.IsAddress(value) ? value : throw new SettingException($"{BaseUrlKey} must be the site's full address, such as https://campaign.example.org (it is \"{value}\").")
         : "";
 
     private volatile Site? current;

@@ -37,10 +37,10 @@ public static class ClientAddress
     {
         // A wrong entry stops the start with the setting named, rather than silently trusting nobody.
         var proxies = List(configuration.GetSection("Proxy:KnownProxies"))
-            .Select(p => IPAddress.TryParse(p, out var proxy) ? proxy : throw new InvalidOperationException($"Proxy:KnownProxies: '{p}' is not an IP address."))
+            .Select(p => IPAddress.TryParse(p, out var proxy) ? proxy : throw new SettingException($"Proxy:KnownProxies: '{p}' is not an IP address."))
             .ToList();
         var networks = List(configuration.GetSection("Proxy:KnownNetworks"))
-            .Select(n => IPNetwork.TryParse(n, out var network) ? network : throw new InvalidOperationException($"Proxy:KnownNetworks: '{n}' is not an address range such as 10.0.0.0/8."))
+            .Select(n => IPNetwork.TryParse(n, out var network) ? network : throw new SettingException($"Proxy:KnownNetworks: '{n}' is not an address range such as 10.0.0.0/8."))
             .ToList();
         // PostConfigure, so that this wins over the options the framework's env-var switch sets
         // (it clears the known proxies and networks, trusting anyone's X-Forwarded-For).
