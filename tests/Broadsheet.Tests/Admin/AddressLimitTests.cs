@@ -182,6 +182,27 @@ public abstract class AddressLimitTests(TestProvider provider)
     }
 
     [Fact]
+    public async Task A_burst_of_tries_sent_at_once_gets_no_more_password_checks_than_the_budget()
+    {
+        await using var app = App().With("Accounts:MaxFailedAttemptsPerAddress", "3");
+        await app.AddUserAsync(Roles.Editor, Editor);
+        // Every form is fetched first, then all the posts go at once: none may pass a count the others have not added to yet.
+        var tries = new List<(HttpClient Client, AngleSharp.Dom.IElement Form)>();
+        for (var i = 0; i < 12; i++)
+        {
+            var client = app.Browser("192.0.2.77");
+            var (_, page) = await client.GetPageAsync("/admin/login");
+            tries.Add((client, page.QuerySelector("main form[method=post]")!));
+        }
+
+        var answers = await Task.WhenAll(tries.Select(t => t.Client.SubmitAsync(t.Form, "/admin/login",
+            new() { ["Input.Email"] = $"guess{tries.IndexOf(t)}@example.org", ["Input.Password"] = "not the password" })));
+
+        // Within the budget, plus at most the one turn past it.
+        Assert.InRange(answers.Count(a => a.StatusCode != HttpStatusCode.TooManyRequests), 3, 4);
+    }
+
+    [Fact]
     public async Task Addresses_in_one_IPv6_64_share_one_count()
     {
         await using var app = App().With("Accounts:MaxFailedAttemptsPerAddress", "3");

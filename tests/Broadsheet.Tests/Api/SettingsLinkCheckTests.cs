@@ -20,6 +20,9 @@ public abstract class SettingsLinkCheckTests(TestProvider provider)
         Assert.NotNull(bad["errors"]!["logoUrl"]);
         var protocolRelative = await (await api.PutJsonAsync("/api/admin/settings", new { navigation = "Elsewhere|//evil.example" })).ProblemAsync(HttpStatusCode.BadRequest);
         Assert.NotNull(protocolRelative["errors"]!["navigation"]);
+        // Browsers drop a tab from a URL: "/<TAB>/evil.example" would be "//evil.example".
+        var tabbed = await (await api.PutJsonAsync("/api/admin/settings", new { navigation = "Elsewhere|/\t/evil.example" })).ProblemAsync(HttpStatusCode.BadRequest);
+        Assert.NotNull(tabbed["errors"]!["navigation"]);
 
         var now = await (await api.GetAsync("/api/admin/settings")).JsonAsync(HttpStatusCode.OK);
         Assert.Equal("About|/about", (string)now["navigation"]!);

@@ -30,16 +30,22 @@ public sealed class LoginThrottle(AddressLimits limits, IConfiguration configura
     private readonly TimeSpan backoff = configuration.GetValue("Accounts:AddressBackoff", TimeSpan.FromMinutes(1));
 
     /// <summary>
-    /// Before a password or code is checked: null to go ahead, or how long this address must wait
-    /// (it is past its budget and another try has the current turn).
+    /// Before a password is checked: counts this try against the address first, so that a burst of tries sent
+    /// at once cannot all pass a count none of them has added to yet (each try's hash takes ~85 ms), then says
+    /// null to go ahead, or how long this address must wait (it is past its budget and another try has the
+    /// current turn). A try that then succeeds is taken back (<see cref="SucceededAsync"/>).
     /// </summary>
     public async Task<TimeSpan?> WaitBeforeTryingAsync(HttpContext context)
     {
         var address = ClientAddress.KeyOf(context);
-        if (!await limits.IsSpentAsync(signIn, address, context.RequestAborted)) return null;
+        if (await limits.CountAsync(signIn, address, context.RequestAborted) <= signIn.Limit) return null;
         return await limits.TakeTurnAsync(signIn, address, backoff, context.RequestAborted);
     }
 
+    /// <summary>The password was right: the try counted by <see cref="WaitBeforeTryingAsync"/> was no failure.</summary>
+    public Task SucceededAsync(HttpContext context) => limits.UncountAsync(signIn, ClientAddress.KeyOf(context), context.RequestAborted);
+
+    /// <summary>A wrong second-factor code (whose step is not held back by the address's turn): counted after the check.</summary>
     public Task FailedAsync(HttpContext context) => limits.CountAsync(signIn, ClientAddress.KeyOf(context), context.RequestAborted);
 
     /// <summary>Counts a reset request; false when the address has asked too often already.</summary>

@@ -27,10 +27,11 @@ public sealed class LoginModel(SignInManager<User> signIn, AccountService accoun
         if (await RefusedByThrottleAsync()) return Page();
         if (!ModelState.IsValid) return Page();
         var result = await signIn.PasswordSignInAsync(Input.Email.Trim(), Input.Password, Input.RememberMe, lockoutOnFailure: true);
+        if (result.Succeeded || result.RequiresTwoFactor) await PasswordWasRightAsync();
         if (result.Succeeded) return LocalRedirect(SafeReturnUrl(Url, ReturnUrl));
         if (result.RequiresTwoFactor)
             return RedirectToPage("/Admin/LoginTwoFactor", new { ReturnUrl = SafeReturnUrl(Url, ReturnUrl), Input.RememberMe });
-        await CountFailureAsync();
+        // A failure stays counted: RefusedByThrottleAsync counted the try before the check.
         // One message whatever went wrong, so the page never says whether an address has an account (or a locked one).
         Error = FailedMessage;
         return Page();

@@ -12,7 +12,10 @@ public abstract class SignInStepModel(LoginThrottle throttle) : AdminPageModel
 {
     public string? Error { get; protected set; }
 
-    /// <summary>True (with a 429, a Retry-After and a message on the page) when this address must wait for its next try.</summary>
+    /// <summary>
+    /// Counts this password try against the address, before the check; true (with a 429, a Retry-After and a
+    /// message on the page) when this address must wait for its next try.
+    /// </summary>
     protected async Task<bool> RefusedByThrottleAsync()
     {
         if (await throttle.WaitBeforeTryingAsync(HttpContext) is not { } wait) return false;
@@ -22,6 +25,9 @@ public abstract class SignInStepModel(LoginThrottle throttle) : AdminPageModel
         Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
         return true;
     }
+
+    /// <summary>The password was right: its try, counted by <see cref="RefusedByThrottleAsync"/> before the check, is taken back.</summary>
+    protected Task PasswordWasRightAsync() => throttle.SucceededAsync(HttpContext);
 
     protected Task CountFailureAsync() => throttle.FailedAsync(HttpContext);
 }

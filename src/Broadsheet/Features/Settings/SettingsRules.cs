@@ -45,10 +45,14 @@ public static class SettingsRules
             ? $"Each line is Label|/path or Label|https://…; this one is not: {bad}"
             : null;
 
-    /// <summary>Links the public layout will write: site paths or http(s) only (never javascript: or data:).</summary>
+    /// <summary>
+    /// Links the public layout will write: site paths or http(s) only (never javascript: or data:), and no control
+    /// or space characters anywhere (browsers drop tabs and newlines from a URL, so "/&lt;TAB&gt;/host" would become "//host").
+    /// </summary>
     public static bool IsSafeLink(string href) =>
-        (href.StartsWith('/') && !href.StartsWith("//", StringComparison.Ordinal) && !href.StartsWith("/\\", StringComparison.Ordinal))
-        || (Uri.TryCreate(href, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http");
+        !href.Any(c => char.IsControl(c) || char.IsWhiteSpace(c)) &&
+        ((href.StartsWith('/') && !href.StartsWith("//", StringComparison.Ordinal) && !href.StartsWith("/\\", StringComparison.Ordinal))
+        || (Uri.TryCreate(href, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http"));
 
     private const string CultureMessage = "Not a known culture name (for example en-GB, de-DE, fr-FR).";
 }

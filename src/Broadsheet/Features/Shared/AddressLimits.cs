@@ -20,13 +20,6 @@ public sealed record AddressBudget(string Name, int Limit, TimeSpan Window);
 /// </summary>
 public sealed class AddressLimits(BroadsheetDb db, TimeProvider clock, AddressLimitsPruning pruning)
 {
-    /// <summary>True when the address has used up the budget in its current window.</summary>
-    public Task<bool> IsSpentAsync(AddressBudget budget, string address, CancellationToken cancellationToken = default)
-    {
-        var now = Now();
-        return Counters(budget, address).AnyAsync(c => c.WindowEndsAt > now && c.Count >= budget.Limit, cancellationToken);
-    }
-
     /// <summary>
     /// Counts one use (a window that has ended starts again from this one) and returns the count read just
     /// after: never less than this use's own place, so "allowed while the count is within the limit" holds
@@ -58,6 +51,14 @@ public sealed class AddressLimits(BroadsheetDb db, TimeProvider clock, AddressLi
         await PruneNowAndThenAsync(now, cancellationToken);
         return await Counters(budget, address).Select(c => c.Count).FirstOrDefaultAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Takes back one use counted by <see cref="CountAsync"/> that turned out not to be one (a sign-in attempt,
+    /// counted before its password was checked, that succeeded). One atomic UPDATE; never below zero.
+    /// </summary>
+    public Task UncountAsync(AddressBudget budget, string address, CancellationToken cancellationToken = default) =>
+        Counters(budget, address).Where(c => c.Count > 0)
+            .ExecuteUpdateAsync(s => s.SetProperty(c => c.Count, c => c.Count - 1), cancellationToken);
 
     /// <summary>
     /// For an address past its budget: claims the address's next turn, one every <paramref name="interval"/>
