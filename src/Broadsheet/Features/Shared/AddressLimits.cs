@@ -14,42 +14,36 @@ public sealed record AddressBudget(string Name, int Limit, TimeSpan Window);
 /// <summary>
 /// Counts uses of <see cref="AddressBudget"/>s per client address in the database, so every web node sees
 /// the same counts (sign-in failures, reset requests; later subscriptions and signatures). Each count is
-/// one atomic UPDATE (no read-modify-write), so concurrent requests on any node never lose one; the first
-/// use of a window inserts the row, and a node that loses that race to another simply counts again.
+/// one atomic upsert (no read-modify-write) that returns the use's own place, so concurrent requests on any
+/// node never lose one or see another's.
 /// Rows whose window and turn have both passed are deleted now and then.
 /// </summary>
 public sealed class AddressLimits(BroadsheetDb db, TimeProvider clock, AddressLimitsPruning pruning)
 {
     /// <summary>
-    /// Counts one use (a window that has ended starts again from this one) and returns the count read just
-    /// after: never less than this use's own place, so "allowed while the count is within the limit" holds
-    /// however many requests count at once.
+    /// Counts one use (a window that has ended starts again from this one) and returns this use's own place in
+    /// the window: one upsert whose RETURNING reads the row this statement wrote, so N requests counting at once
+    /// on any node get exactly 1..N, and "allowed while the count is within the limit" lets exactly the budget
+    /// through. (Reading the count in a second statement would see later requests' counts too, and refuse
+    /// requests that were within the budget.)
     /// </summary>
     public async Task<int> CountAsync(AddressBudget budget, string address, CancellationToken cancellationToken = default)
     {
         var now = Now();
         var ends = now + budget.Window;
-        for (var attempt = 0; ; attempt++)
-        {
-            // Both SET expressions read the row as it was, so an ended window restarts at 1 in the same statement.
-            var updated = await Counters(budget, address).ExecuteUpdateAsync(s => s
-                .SetProperty(c => c.Count, c => c.WindowEndsAt <= now ? 1 : c.Count + 1)
-                .SetProperty(c => c.WindowEndsAt, c => c.WindowEndsAt <= now ? ends : c.WindowEndsAt), cancellationToken);
-            if (updated > 0) break;
-            var row = db.AddressCounters.Add(new AddressCounter { Budget = budget.Name, Address = address, Count = 1, WindowEndsAt = ends });
-            try
-            {
-                await db.SaveChangesAsync(cancellationToken);
-                break;
-            }
-            catch (DbUpdateException) when (attempt == 0)
-            {
-                // Another request (on any node) inserted the row first: count on it instead.
-                row.State = EntityState.Detached;
-            }
-        }
+        // Both SET expressions read the row as it was, so an ended window restarts at 1 in the same statement.
+        // The same SQL runs on SQLite (3.35+) and PostgreSQL; on PostgreSQL concurrent upserts of one row queue
+        // on its lock, on SQLite the database takes one writer at a time.
+        var places = await db.Database.SqlQuery<int>($"""
+            INSERT INTO "AddressCounters" ("Budget", "Address", "Count", "WindowEndsAt")
+            VALUES ({budget.Name}, {address}, 1, {ends})
+            ON CONFLICT ("Budget", "Address") DO UPDATE SET
+                "Count" = CASE WHEN "AddressCounters"."WindowEndsAt" <= {now} THEN 1 ELSE "AddressCounters"."Count" + 1 END,
+                "WindowEndsAt" = CASE WHEN "AddressCounters"."WindowEndsAt" <= {now} THEN excluded."WindowEndsAt" ELSE "AddressCounters"."WindowEndsAt" END
+            RETURNING "Count" AS "Value"
+            """).ToListAsync(cancellationToken);
         await PruneNowAndThenAsync(now, cancellationToken);
-        return await Counters(budget, address).Select(c => c.Count).FirstOrDefaultAsync(cancellationToken);
+        return places.Single();
     }
 
     /// <summary>
