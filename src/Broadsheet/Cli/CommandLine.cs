@@ -118,7 +118,7 @@ public static class CommandLine
         {
             await using var scope = app.Services.CreateAsyncScope();
             if (await scope.ServiceProvider.GetRequiredService<DemoContent>().CreateIfNewAsync())
-                app.Logger.LogInformation("Created a small demo site; import or write your own content to replace it");
+                app.Logger.CreatedDemoSite();
         }
         await app.RunAsync();
         return 0;
@@ -174,4 +174,11 @@ public static class CommandLine
         await DatabaseSetup.MigrateAsync(app.Services, cancellationToken);
         return app;
     }
+}
+
+/// <summary>The log lines above, source-generated so a disabled level costs nothing (CA1848).</summary>
+internal static partial class CommandLineLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Created a small demo site; import or write your own content to replace it")]
+    public static partial void CreatedDemoSite(this ILogger logger);
 }

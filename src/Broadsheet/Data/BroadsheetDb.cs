@@ -59,12 +59,12 @@ public sealed class SqliteBroadsheetDb(DbContextOptions<SqliteBroadsheetDb> opti
 {
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
-    protected override void ConfigureConventions(ModelConfigurationBuilder configuration)
+    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
         // SQLite stores DateTime as ISO text (which sorts correctly) but forgets its Kind;
         // everything Broadsheet stores is UTC, so say so on the way back.
-        configuration.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
-        configuration.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
+        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
     }
 }
 

@@ -95,7 +95,7 @@ public sealed class ContentChanges(
             catch (Exception e)
             {
                 // A missed poll only delays an eviction; keep going.
-                logger.LogWarning(e, "Polling for content changes failed");
+                logger.PollingFailed(e);
             }
         }
         while (await NextTickAsync(timer, stoppingToken));
@@ -162,4 +162,11 @@ public sealed class ContentChanges(
             gate.Release();
         }
     }
+}
+
+/// <summary>The log lines above, source-generated so a disabled level costs nothing (CA1848).</summary>
+internal static partial class ContentChangesLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling for content changes failed")]
+    public static partial void PollingFailed(this ILogger logger, Exception e);
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Deque.AxeCore.Commons;
 using Deque.AxeCore.Playwright;
@@ -29,15 +30,15 @@ public static class Accessibility
         var text = new StringBuilder($"axe found {violations.Count} serious or critical problem(s) on {url}:");
         foreach (var violation in violations)
         {
-            text.Append($"\n- [{violation.Impact}] {violation.Id}: {violation.Help} ({violation.HelpUrl})");
+            text.Append(CultureInfo.InvariantCulture, $"\n- [{violation.Impact}] {violation.Id}: {violation.Help} ({violation.HelpUrl})");
             foreach (var node in violation.Nodes.Take(5))
             {
-                text.Append($"\n    at {node.Target}: {node.Html}");
+                text.Append(CultureInfo.InvariantCulture, $"\n    at {node.Target}: {node.Html}");
                 // axe's own explanation: which checks failed on this element, and why.
                 foreach (var check in node.Any.Concat(node.All).Concat(node.None))
-                    text.Append($"\n      {check.Message}");
+                    text.Append(CultureInfo.InvariantCulture, $"\n      {check.Message}");
             }
-            if (violation.Nodes.Length > 5) text.Append($"\n    … and {violation.Nodes.Length - 5} more");
+            if (violation.Nodes.Length > 5) text.Append(CultureInfo.InvariantCulture, $"\n    … and {violation.Nodes.Length - 5} more");
         }
         return text.ToString();
     }

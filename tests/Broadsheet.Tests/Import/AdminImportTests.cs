@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using System.Text;
 using AngleSharp.Dom;
@@ -46,7 +47,7 @@ public abstract class AdminImportTests(TestProvider provider)
     }
 
     private static int SummaryValue(IDocument page, string row) =>
-        int.Parse(page.QuerySelectorAll("#import-summary tr").Single(tr => tr.QuerySelector("th")!.TextContent == row).QuerySelector("td")!.TextContent);
+        int.Parse(page.QuerySelectorAll("#import-summary tr").Single(tr => tr.QuerySelector("th")!.TextContent == row).QuerySelector("td")!.TextContent, CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task An_uploaded_Blogger_export_is_imported_in_the_background_and_summarised()

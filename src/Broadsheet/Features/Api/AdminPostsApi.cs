@@ -134,9 +134,9 @@ public static class AdminPostsApi
         if (!string.IsNullOrWhiteSpace(q))
         {
             var words = q.Trim().ToLowerInvariant();
-#pragma warning disable CA1862 // EF translates ToLower().Contains to LOWER(...) LIKE on both databases; the StringComparison overload it cannot.
+#pragma warning disable CA1862, CA1304, CA1311 // EF translates ToLower().Contains to LOWER(...) LIKE on both databases (no .NET culture applies); the StringComparison and culture overloads it cannot.
             query = query.Where(p => p.Title.ToLower().Contains(words));
-#pragma warning restore CA1862
+#pragma warning restore CA1862, CA1304, CA1311
         }
         var total = await query.CountAsync(ct);
         var rows = await query.OrderByDescending(p => p.UpdatedAt).ThenByDescending(p => p.Id)

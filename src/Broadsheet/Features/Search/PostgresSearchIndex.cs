@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Globalization;
 using System.Text;
 using Broadsheet.Data;
 
@@ -30,23 +31,23 @@ public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock, int
 
     protected override DateTime ReadDate(DbDataReader reader, int ordinal) => DateTime.SpecifyKind(reader.GetDateTime(ordinal), DateTimeKind.Utc);
 
-    protected override string QuerySql(SearchQuery searchQuery, DbCommand command, string filters, bool candidatesFirst, bool windowed)
+    protected override string QuerySql(SearchQuery query, DbCommand command, string filters, bool candidatesFirst, bool windowed)
     {
-        var query = new StringBuilder();
+        var match = new StringBuilder();
         var n = 0;
-        foreach (var term in searchQuery.Terms)
+        foreach (var term in query.Terms)
         {
-            if (query.Length > 0) query.Append(" && ");
+            if (match.Length > 0) match.Append(" && ");
             var name = $"t{n++}";
             if (term.Prefix)
             {
                 // A prefix needs to_tsquery's ":*"; the word holds only letters, digits and marks, so quoting it is safe.
-                query.Append($"to_tsquery({Config}, @{name})");
+                match.Append(CultureInfo.InvariantCulture, $"to_tsquery({Config}, @{name})");
                 Parameter(command, name, "'" + term.Words[0] + "':*");
             }
             else
             {
-                query.Append(term.IsPhrase ? $"phraseto_tsquery({Config}, @{name})" : $"plainto_tsquery({Config}, @{name})");
+                match.Append(term.IsPhrase ? $"phraseto_tsquery({Config}, @{name})" : $"plainto_tsquery({Config}, @{name})");
                 Parameter(command, name, string.Join(' ', term.Words));
             }
         }
@@ -68,7 +69,7 @@ public sealed class PostgresSearchIndex(BroadsheetDb db, TimeProvider clock, int
             : "window_start AS (SELECT 0 AS id, false AS capped),";
         // Rank first, then run ts_headline (which re-parses the text) on the one page that is shown.
         return $"""
-            WITH q AS (SELECT {query} AS query),
+            WITH q AS (SELECT {match} AS query),
             {window}
             ranked AS (
                 SELECT d.id, ts_rank_cd(d.document, q.query) AS score, d.published_at

@@ -1,5 +1,6 @@
 using System.Data;
 using System.Data.Common;
+using System.Globalization;
 using System.Text;
 using Broadsheet.Data;
 using Broadsheet.Features.Posts;
@@ -171,6 +172,10 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     }
 
     /// <summary>Writes the documents (insert or replace by source and record id; both databases speak this UPSERT).</summary>
+    /// <summary>The columns <see cref="UpsertAsync"/> writes, in its parameters' order.</summary>
+    private static readonly string[] DocumentColumns =
+        ["source", "record_id", "kind", "is_public", "published_at", "year", "tag_slugs", "url", "title", "tags", "authors", "body"];
+
     private async Task UpsertAsync(IReadOnlyCollection<SearchDocument> documents, CancellationToken cancellationToken)
     {
         await using var command = Command("""
@@ -181,8 +186,7 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
                 tag_slugs = excluded.tag_slugs, url = excluded.url, title = excluded.title, tags = excluded.tags,
                 authors = excluded.authors, body = excluded.body
             """);
-        var p = new[] { "source", "record_id", "kind", "is_public", "published_at", "year", "tag_slugs", "url", "title", "tags", "authors", "body" }
-            .Select(name => Parameter(command, name, null)).ToArray();
+        var p = DocumentColumns.Select(name => Parameter(command, name, null)).ToArray();
         // New documents take ids in the order written: oldest first, so the newest record gets the highest id.
         var oldestFirst = documents.ToList();
         oldestFirst.Sort((a, b) => AgeOrder(a.PublishedAt, a.RecordId, b.PublishedAt, b.RecordId));
@@ -249,7 +253,7 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
         }
         if (request.OnlyPostIds is { } postIds)
         {
-            filters.Append($" AND d.source = @only_source AND d.record_id {InIds(command, "only_ids", postIds)}");
+            filters.Append(CultureInfo.InvariantCulture, $" AND d.source = @only_source AND d.record_id {InIds(command, "only_ids", postIds)}");
             Parameter(command, "only_source", PostSearchSource.SourceName);
         }
         if (request.Kind is { } kind)
@@ -264,7 +268,7 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
         }
         if (request.TagSlug is { } tag)
         {
-            filters.Append($" AND {ContainsFunction}(d.tag_slugs, @tag) > 0");
+            filters.Append(CultureInfo.InvariantCulture, $" AND {ContainsFunction}(d.tag_slugs, @tag) > 0");
             Parameter(command, "tag", "|" + tag + "|");
         }
         var take = request.PageSize + 1;

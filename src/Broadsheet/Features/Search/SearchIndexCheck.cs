@@ -35,9 +35,9 @@ public sealed class SearchIndexCheck(IServiceScopeFactory scopes, IConfiguration
             var index = (SearchIndexBase)scope.ServiceProvider.GetRequiredService<ISearchIndex>();
             var count = await index.FillMissingAsync(batchSize, pause, done =>
             {
-                if (done == batchSize) logger.LogInformation("Indexing the posts and pages that are missing from search, {BatchSize} at a time", batchSize);
+                if (done == batchSize) logger.FillStarted(batchSize);
             }, stoppingToken);
-            if (count > 0) logger.LogInformation("Indexed {Count} records for search", count);
+            if (count > 0) logger.Filled(count);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -45,7 +45,7 @@ public sealed class SearchIndexCheck(IServiceScopeFactory scopes, IConfiguration
         catch (Exception e)
         {
             // Search works for everything saved from now on; the next start or `broadsheet search reindex` covers the rest.
-            logger.LogWarning(e, "Could not fill the search index; it carries on at the next start, or run `broadsheet search reindex`");
+            logger.FillFailed(e);
         }
     }
 
@@ -86,4 +86,17 @@ public sealed class SearchIndexCheck(IServiceScopeFactory scopes, IConfiguration
             await npgsql.DisposeAsync();
         }
     }
+}
+
+/// <summary>The log lines above, source-generated so a disabled level costs nothing (CA1848).</summary>
+internal static partial class SearchIndexCheckLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Indexing the posts and pages that are missing from search, {BatchSize} at a time")]
+    public static partial void FillStarted(this ILogger logger, int batchSize);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Indexed {Count} records for search")]
+    public static partial void Filled(this ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not fill the search index; it carries on at the next start, or run `broadsheet search reindex`")]
+    public static partial void FillFailed(this ILogger logger, Exception e);
 }

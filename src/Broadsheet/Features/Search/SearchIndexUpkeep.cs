@@ -40,12 +40,22 @@ public sealed class SearchIndexUpkeep(IServiceScopeFactory scopes, IConfiguratio
             var index = (SearchIndexBase)scope.ServiceProvider.GetRequiredService<ISearchIndex>();
             var watch = Stopwatch.StartNew();
             if (await index.TidyAsync(atSegments, stoppingToken) is { } pieces)
-                logger.LogInformation("Merged the search index's {Pieces} pieces into one in {Seconds:0.0} s", pieces, watch.Elapsed.TotalSeconds);
+                logger.Merged(pieces, watch.Elapsed.TotalSeconds);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Searches work on an untidy index, only slower; the next round tries again.
-            logger.LogWarning(e, "Could not tidy the search index; trying again later");
+            logger.TidyFailed(e);
         }
     }
+}
+
+/// <summary>The log lines above, source-generated so a disabled level costs nothing (CA1848).</summary>
+internal static partial class SearchIndexUpkeepLog
+{
+    [LoggerMessage(Level = LogLevel.Information, Message = "Merged the search index's {Pieces} pieces into one in {Seconds:0.0} s")]
+    public static partial void Merged(this ILogger logger, int pieces, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tidy the search index; trying again later")]
+    public static partial void TidyFailed(this ILogger logger, Exception e);
 }

@@ -209,7 +209,7 @@ public sealed class SqliteSearchIndex(BroadsheetDb db, TimeProvider clock, int r
     /// <see cref="SqliteRanking"/>'s function where this connection has it (bm25 with document counts from
     /// the vocabulary: no second pass over every match), else FTS5's bm25 itself.
     /// </summary>
-    private string RankExpression(SearchQuery query, DbCommand command)
+    private static string RankExpression(SearchQuery query, DbCommand command)
     {
         if (command.Connection is not Microsoft.Data.Sqlite.SqliteConnection connection || !SqliteRanking.IsRegistered(connection))
             return $"bm25(search_fts, {Weights})";

@@ -60,13 +60,13 @@ internal sealed class StartupMemoryRelease(
             context.Response.Body = Stream.Null;
             await app(context);
             if (context.Response.StatusCode >= 500)
-                logger.LogWarning("The start-up warm-up of the home page answered {Status}", context.Response.StatusCode);
+                logger.WarmUpAnswered(context.Response.StatusCode);
             return context.Response.StatusCode;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             if (!lifetime.ApplicationStopping.IsCancellationRequested)
-                logger.LogWarning(e, "The start-up warm-up of the home page failed; the site is unaffected");
+                logger.WarmUpFailed(e);
             return 0;
         }
     }
@@ -104,4 +104,14 @@ public static class StartupMemoryReleaseSetup
 {
     /// <summary>The warm-up and memory release after start (see <see cref="StartupMemoryRelease"/>).</summary>
     public static IServiceCollection AddStartupMemoryRelease(this IServiceCollection services) => StartupMemoryRelease.AddTo(services);
+}
+
+/// <summary>The log lines above, source-generated so a disabled level costs nothing (CA1848).</summary>
+internal static partial class StartupMemoryReleaseLog
+{
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The start-up warm-up of the home page answered {Status}")]
+    public static partial void WarmUpAnswered(this ILogger logger, int status);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The start-up warm-up of the home page failed; the site is unaffected")]
+    public static partial void WarmUpFailed(this ILogger logger, Exception e);
 }

@@ -37,7 +37,9 @@ public sealed class IndexModel(BroadsheetDb db) : AdminPageModel
         {
             // Plain LIKE on lower-cased text means the same on both databases (full-text search is the public search's job).
             var pattern = "%" + Q.Trim().ToLowerInvariant().Replace("\\", "\\\\", StringComparison.Ordinal).Replace("%", "\\%", StringComparison.Ordinal).Replace("_", "\\_", StringComparison.Ordinal) + "%";
+#pragma warning disable CA1304, CA1311 // EF translates ToLower() to the database's LOWER(); no .NET culture applies.
             posts = posts.Where(p => EF.Functions.Like(p.Title.ToLower(), pattern, "\\") || EF.Functions.Like(p.Body.ToLower(), pattern, "\\"));
+#pragma warning restore CA1304, CA1311
         }
         posts = Status switch
         {

@@ -166,7 +166,7 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            logger.LogError(e, "Sending an invitation failed");
+            logger.InvitationFailed(e);
             return false;
         }
     }
@@ -193,4 +193,11 @@ public sealed class IndexModel(BroadsheetDb db, UserManager<User> users, Account
         [StringLength(300), Display(Name = "Name")] public string? DisplayName { get; set; }
         [Required] public string Role { get; set; } = Roles.Author;
     }
+}
+
+/// <summary>The log lines above, source-generated so a disabled level costs nothing (CA1848).</summary>
+internal static partial class UsersLog
+{
+    [LoggerMessage(Level = LogLevel.Error, Message = "Sending an invitation failed")]
+    public static partial void InvitationFailed(this ILogger logger, Exception e);
 }
