@@ -13,26 +13,36 @@ namespace Broadsheet.Tests.Cli;
 /// <summary>The broadsheet executable run as a process, as its user runs it (few tests: each start costs seconds).</summary>
 public sealed class CommandLineTests
 {
+    /// <summary>The configuration these tests were built in (…/bin/Debug/net10.0/), which src/Broadsheet was built in too.</summary>
+    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
+
+    /// <summary>src/Broadsheet, the project folder.</summary>
+    private static string AppProject()
+    {
+        var root = new DirectoryInfo(AppContext.BaseDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Broadsheet.slnx"))) root = root.Parent;
+        Assert.NotNull(root);
+        return Path.Combine(root.FullName, "src", "Broadsheet");
+    }
+
     /// <summary>src/Broadsheet's own build output, in the configuration these tests were built in.</summary>
     private static string AppDll()
     {
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Broadsheet.slnx"))) root = root.Parent;
-        Assert.NotNull(root);
-        var configuration = here.Parent!.Name; // …/bin/Debug/net10.0/
-        var dll = Path.Combine(root.FullName, "src", "Broadsheet", "bin", configuration, here.Name, "broadsheet.dll");
+        var dll = Path.Combine(AppProject(), "bin", Configuration, new DirectoryInfo(AppContext.BaseDirectory).Name, "broadsheet.dll");
         Assert.True(File.Exists(dll), $"{dll} is not built");
         return dll;
     }
 
-    private static ProcessStartInfo Start(params string[] args)
+    private static ProcessStartInfo Start(params string[] args) => Dotnet([AppDll(), .. args], Path.GetTempPath());
+
+    /// <summary><c>dotnet</c> with <paramref name="args"/>, run from <paramref name="workingDirectory"/>.</summary>
+    private static ProcessStartInfo Dotnet(string[] args, string workingDirectory)
     {
-        var start = new ProcessStartInfo("dotnet", [AppDll(), .. args])
+        var start = new ProcessStartInfo("dotnet", args)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-            WorkingDirectory = Path.GetTempPath(),
+            WorkingDirectory = workingDirectory,
         };
         // The process must use its own SQLite database, whatever this shell has set.
         foreach (var key in start.Environment.Keys.Where(k => k.StartsWith("Database__", StringComparison.Ordinal) || k.StartsWith("ConnectionStrings__", StringComparison.Ordinal) || k.StartsWith("ASPNETCORE_", StringComparison.Ordinal)).ToList())
@@ -40,9 +50,12 @@ public sealed class CommandLineTests
         return start;
     }
 
-    private static async Task<(int ExitCode, string Output)> RunAsync(params string[] args)
+    private static Task<(int ExitCode, string Output)> RunAsync(params string[] args) => RunAsync(Start(args));
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo start)
     {
-        using var process = Process.Start(Start(args))!;
+        var args = start.ArgumentList;
+        using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -75,6 +88,33 @@ public sealed class CommandLineTests
             Assert.True(verbCode == 0, $"{verb} --help exited {verbCode}: {verbOutput}");
             Assert.Contains("Usage", verbOutput);
             Assert.Contains(verb, verbOutput);
+        }
+    }
+
+    [Fact]
+    public async Task Dotnet_run_and_the_executable_keep_data_in_the_folder_they_are_run_from()
+    {
+        // As the README says: the default --data is ./data where the command is typed, not beside the project or binary.
+        var here = Directory.CreateTempSubdirectory("broadsheet-cwd-").FullName;
+        try
+        {
+            var (runCode, runOutput) = await RunAsync(Dotnet(
+                ["run", "--no-build", "--configuration", Configuration, "--project", AppProject(), "--", "export", "json", "by-dotnet-run.json"],
+                here));
+            Assert.True(runCode == 0, runOutput);
+            Assert.True(File.Exists(Path.Combine(here, "data", "broadsheet.db")), $"dotnet run made no {here}/data/broadsheet.db: " + runOutput);
+            Assert.True(File.Exists(Path.Combine(here, "by-dotnet-run.json")), runOutput);
+
+            var elsewhere = Directory.CreateDirectory(Path.Combine(here, "elsewhere")).FullName;
+            var (code, output) = await RunAsync(Dotnet([AppDll(), "export", "json", "by-executable.json"], elsewhere));
+            Assert.True(code == 0, output);
+            Assert.True(File.Exists(Path.Combine(elsewhere, "data", "broadsheet.db")), output);
+            Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(AppDll())!, "data")), "a data folder was made beside the binary");
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(here, recursive: true);
         }
     }
 
