@@ -6,7 +6,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Broadsheet.Tests.Infrastructure;
 
-/// <summary>Arranges content the way the app itself writes it (through <see cref="PostWriter"/>), then tells the caches.</summary>
+/// <summary>Arranges content the way the app itself writes it: posts through <see cref="PostWriter.SaveAsync"/>, the one door.</summary>
 public static class Content
 {
     public static async Task<Post> AddPostAsync(
@@ -23,29 +23,29 @@ public static class Content
         string? slug = null)
     {
         await using var scope = app.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
-        var writer = scope.ServiceProvider.GetRequiredService<PostWriter>();
-        var site = await scope.ServiceProvider.GetRequiredService<SiteSettingsCache>().GetAsync();
-        var post = new Post
+        var saved = await scope.ServiceProvider.GetRequiredService<PostWriter>().SaveAsync(new PostChange(kind)
         {
-            Kind = kind,
             Title = title,
-            Slug = await PostWriter.UniqueSlugAsync(db, kind, slug ?? Slugs.From(title), null),
+            Slug = slug,
             Body = body,
-            BodyFormat = format,
+            Format = format,
             Status = status,
             PublishedAt = publishedAt ?? app.Clock.GetUtcNow().UtcDateTime.AddMinutes(-5),
             Pinned = pinned,
-        };
-        post.Tags.AddRange(await PostWriter.TagsAsync(db, tags ?? []));
-        var byline = new List<Features.Authors.Author>();
-        foreach (var name in authors ?? []) byline.Add(await PostWriter.AuthorAsync(db, name));
-        PostWriter.SetByline(post, byline);
-        writer.Prepare(post, site);
-        db.Posts.Add(post);
-        await db.SaveChangesAsync();
-        await scope.ServiceProvider.GetRequiredService<ContentChanges>().PublishedAsync(db);
-        return post;
+            Tags = tags ?? [],
+            Authors = authors ?? [],
+        }, PostActor.Site);
+        Assert.True(saved.Outcome == PostSaveOutcome.Saved, $"The post \"{title}\" was refused: {saved.Outcome} {string.Join(" ", saved.Errors.Values.SelectMany(m => m))}");
+        return saved.Post!;
+    }
+
+    /// <summary>Saves a change to a post as the app does (<see cref="PostWriter.SaveAsync"/>), by the site itself.</summary>
+    public static async Task<Post> ChangePostAsync(this BroadsheetFactory app, PostChange change)
+    {
+        await using var scope = app.Scope();
+        var saved = await scope.ServiceProvider.GetRequiredService<PostWriter>().SaveAsync(change, PostActor.Site);
+        Assert.True(saved.Outcome == PostSaveOutcome.Saved, $"The change to post {change.Id} was refused: {saved.Outcome} {string.Join(" ", saved.Errors.Values.SelectMany(m => m))}");
+        return saved.Post!;
     }
 
     public static async Task UpdateSettingsAsync(this BroadsheetFactory app, Action<SiteSettings> change)

@@ -30,21 +30,8 @@ public static class SiteContent
     }
 
     /// <summary>Gives a post a new slug the way the editor does (old address kept as a redirect); returns the new permalink.</summary>
-    public static async Task<string> RenameAsync(this BroadsheetFactory app, Post post, string newSlug)
-    {
-        await using var scope = app.Scope();
-        var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
-        var writer = scope.ServiceProvider.GetRequiredService<PostWriter>();
-        var site = await scope.ServiceProvider.GetRequiredService<Features.Settings.SiteSettingsCache>().GetAsync();
-        var tracked = await db.Posts.SingleAsync(p => p.Id == post.Id);
-        var old = tracked.Permalink;
-        tracked.Slug = await PostWriter.UniqueSlugAsync(db, tracked.Kind, newSlug, tracked.Id);
-        await writer.MoveAsync(db, tracked, old);
-        writer.Prepare(tracked, site);
-        await db.SaveChangesAsync();
-        await scope.ServiceProvider.GetRequiredService<ContentChanges>().PublishedAsync(db);
-        return tracked.Permalink!;
-    }
+    public static async Task<string> RenameAsync(this BroadsheetFactory app, Post post, string newSlug) =>
+        (await app.ChangePostAsync(new PostChange(post.Kind) { Id = post.Id, Slug = newSlug })).Permalink!;
 
     public static async Task SetExcerptAsync(this BroadsheetFactory app, Post post, string excerpt)
     {

@@ -21,10 +21,10 @@ public sealed class IndexModel(BroadsheetDb db) : AdminPageModel
         var posts = db.Posts.AsNoTracking().Where(p => p.Kind == PostKind.Post);
         Published = await posts.Visible(now).CountAsync(cancellationToken);
         Drafts = await posts.CountAsync(p => p.Status == PostStatus.Draft, cancellationToken);
-        Scheduled = await posts.CountAsync(p => p.Status != PostStatus.Draft && p.PublishedAt > now, cancellationToken);
+        Scheduled = await posts.Upcoming(now).CountAsync(cancellationToken);
         Pages = await db.Posts.CountAsync(p => p.Kind == PostKind.Page, cancellationToken);
         Recent = await posts.Visible(now).NewestFirst().Take(8).ToListAsync(cancellationToken);
         RecentDrafts = await posts.Where(p => p.Status == PostStatus.Draft).OrderByDescending(p => p.UpdatedAt).Take(8).ToListAsync(cancellationToken);
-        Upcoming = await posts.Where(p => p.Status != PostStatus.Draft && p.PublishedAt > now).OrderBy(p => p.PublishedAt).Take(8).ToListAsync(cancellationToken);
+        Upcoming = await posts.Upcoming(now).OrderBy(p => p.PublishedAt).Take(8).ToListAsync(cancellationToken);
     }
 }

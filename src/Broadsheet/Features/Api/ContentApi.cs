@@ -57,10 +57,10 @@ public static class ContentApi
 
         content.MapGet("/tags", async (BroadsheetDb db, TimeProvider clock, CancellationToken ct) =>
             {
-                var now = clock.GetUtcNow().UtcDateTime;
+                var visible = PostQueries.VisibleAt(clock.GetUtcNow().UtcDateTime);
                 var tags = await db.Tags.AsNoTracking()
                     .Select(t => new ContentTag(t.Name, t.Slug, t.Description,
-                        t.Posts.Count(p => p.Kind == PostKind.Post && (p.Status == PostStatus.Published || p.Status == PostStatus.Scheduled) && p.PublishedAt != null && p.PublishedAt <= now)))
+                        t.Posts.AsQueryable().Where(p => p.Kind == PostKind.Post).Count(visible)))
                     .ToListAsync(ct);
                 return TypedResults.Ok(tags.Where(t => t.PostCount > 0).OrderBy(t => t.Name, StringComparer.CurrentCultureIgnoreCase).ToList());
             })

@@ -35,7 +35,7 @@ public sealed class ArchiveCounts
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
         var counts = await CountsQuery(db, now).ToListAsync(cancellationToken);
-        var nextScheduled = await db.Posts.Where(p => p.Status == PostStatus.Scheduled && p.PublishedAt > now)
+        var nextScheduled = await db.Posts.Upcoming(now)
             .MinAsync(p => p.PublishedAt, cancellationToken);
         var tree = new ArchiveTree([.. counts.Where(c => c.Month is not null)
             .GroupBy(c => c.Month!.Value / 100)

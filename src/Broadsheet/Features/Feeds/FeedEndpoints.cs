@@ -150,7 +150,7 @@ public static class FeedEndpoints
             .Select(p => new { p.Kind, p.Slug, p.ArchiveMonth, p.UpdatedAt, p.PublishedAt })
             .ToListAsync(cancellationToken);
         if (rows.Count == 0 && page > 1) return Results.NotFound();
-        var tagSlugs = page == 1 ? await db.Tags.Where(t => t.Posts.Any(p => (p.Status == PostStatus.Published || p.Status == PostStatus.Scheduled) && p.PublishedAt != null && p.PublishedAt <= now)).Select(t => t.Slug).ToListAsync(cancellationToken) : [];
+        var tagSlugs = page == 1 ? await db.Tags.Where(t => t.Posts.AsQueryable().Any(PostQueries.VisibleAt(now))).Select(t => t.Slug).ToListAsync(cancellationToken) : [];
         var bytes = Write(writer =>
         {
             writer.WriteStartElement("urlset", "http://www.sitemaps.org/schemas/sitemap/0.9");

@@ -10,7 +10,7 @@ namespace Broadsheet.Features.Posts;
 /// <see cref="SiteSettings.InitialisedAt"/> records that the site has had content (demo, import or
 /// editor); after that the demo is never made again, even if everything is deleted.
 /// </summary>
-public sealed class DemoContent(BroadsheetDb db, PostWriter writer, SiteSettingsCache settingsCache, ContentChanges changes, TimeProvider clock)
+public sealed class DemoContent(BroadsheetDb db, PostWriter writer, SiteSettingsCache settingsCache, TimeProvider clock)
 {
     /// <summary>Marks the site as having content so no demo is ever added (importers call this).</summary>
     public static async Task MarkInitialisedAsync(BroadsheetDb db, DateTime nowUtc, CancellationToken cancellationToken = default) =>
@@ -36,10 +36,8 @@ public sealed class DemoContent(BroadsheetDb db, PostWriter writer, SiteSettings
         settings.Navigation = "About us|/about";
         await db.SaveChangesAsync(cancellationToken);
         settingsCache.Invalidate();
-        var site = Site.From(settings);
 
-        var editor = await PostWriter.AuthorAsync(db, "The Editors", cancellationToken);
-        var organiser = await PostWriter.AuthorAsync(db, "Sam Okafor", cancellationToken);
+        const string editor = "The Editors", organiser = "Sam Okafor";
 
         await AddAsync(PostKind.Page, "About us", "about", now.AddDays(-3), [], [editor], pinned: false, """
             We are a coalition of local groups, unions and faith communities who meet every month
@@ -83,27 +81,23 @@ public sealed class DemoContent(BroadsheetDb db, PostWriter writer, SiteSettings
             Photographs and the full list of speakers will follow in the weekly digest.
             """);
 
-        await db.SaveChangesAsync(cancellationToken);
-        await changes.PublishedAsync(db, cancellationToken);
         return true;
 
-        async Task AddAsync(PostKind kind, string title, string slug, DateTime publishedAt, string[] tags, Authors.Author[] byline, bool pinned, string markdown)
+        async Task AddAsync(PostKind kind, string title, string slug, DateTime publishedAt, string[] tags, string[] byline, bool pinned, string markdown)
         {
-            var post = new Post
+            var saved = await writer.SaveAsync(new PostChange(kind)
             {
-                Kind = kind,
                 Title = title,
                 Slug = slug,
                 Status = PostStatus.Published,
                 PublishedAt = publishedAt,
                 Body = string.Join('\n', markdown.Split('\n').Select(l => l.Trim())),
-                BodyFormat = BodyFormat.Markdown,
+                Format = BodyFormat.Markdown,
                 Pinned = pinned,
-            };
-            post.Tags.AddRange(await PostWriter.TagsAsync(db, tags, cancellationToken));
-            PostWriter.SetByline(post, byline);
-            writer.Prepare(post, site);
-            db.Posts.Add(post);
+                Tags = tags,
+                Authors = byline,
+            }, PostActor.Site, cancellationToken);
+            if (saved.Outcome != PostSaveOutcome.Saved) throw new InvalidOperationException($"The demo post \"{title}\" was refused: {saved.Outcome}.");
         }
     }
 }

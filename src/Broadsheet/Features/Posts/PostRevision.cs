@@ -17,6 +17,19 @@ public sealed class PostRevision
     public string? CreatedByUserId { get; set; }
     /// <summary>True for autosaves, which are pruned more eagerly than deliberate saves.</summary>
     public bool IsAutosave { get; set; }
+
+    /// <summary>The post's state as it is now, kept as a revision by <paramref name="userId"/>.</summary>
+    public static PostRevision Of(Post post, string? userId, DateTime nowUtc, bool autosave = false) => new()
+    {
+        Post = post,
+        Title = post.Title,
+        Body = post.Body,
+        BodyFormat = post.BodyFormat,
+        Excerpt = post.Excerpt,
+        CreatedAt = nowUtc,
+        CreatedByUserId = userId,
+        IsAutosave = autosave,
+    };
 }
 
 internal sealed class PostRevisionConfiguration : IEntityTypeConfiguration<PostRevision>

@@ -62,7 +62,7 @@ public sealed record SearchHit(
     IReadOnlyList<(string Name, string Slug)> Tags,
     IReadOnlyList<string> Authors)
 {
-    /// <summary>Where the record stands for readers at <paramref name="nowUtc"/>.</summary>
+    /// <summary>Where the record stands for readers at <paramref name="nowUtc"/> (for posts, as <see cref="Posts.PostQueries.StatusAsOf(Posts.Post, DateTime)"/> says, from what the index holds).</summary>
     public SearchStatus StatusAt(DateTime nowUtc) =>
         !IsPublic ? SearchStatus.Draft : PublishedAt > nowUtc ? SearchStatus.Scheduled : SearchStatus.Published;
 }

@@ -229,7 +229,8 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     private async Task<(IReadOnlyList<SearchHit> Hits, bool Capped, bool ScanCut, bool Exact)> RunAsync(SearchRequest request, bool candidatesFirst, CancellationToken cancellationToken)
     {
         await using var command = Command("");
-        // The filters are plain SQL both databases share; tags are stored as "|slug-a|slug-b|".
+        // The filters are plain SQL both databases share; tags are stored as "|slug-a|slug-b|". "Visible now" is
+        // PostQueries.Visible written in SQL: is_public (published or scheduled) and its time has come.
         var filters = new StringBuilder();
         if (!request.IncludeDrafts)
         {

@@ -116,6 +116,7 @@ public sealed class PostSearchSource : ISearchSource
                 PostPaths.Permalink(r.Kind, r.Slug, r.ArchiveMonth),
                 r.PublishedAt,
                 r.ArchiveMonth / 100,
+                // Published or scheduled; the index compares the date at query time, as PostQueries.Visible does.
                 r.Status is PostStatus.Published or PostStatus.Scheduled);
         })];
     }

@@ -17,7 +17,7 @@ namespace Broadsheet.Features.Admin.Posts;
 /// Handlers: the form's buttons (save, publish, unpublish, preview), and Preview and Autosave for
 /// the script, which posts the same form (with its antiforgery token).
 /// </summary>
-public sealed class EditModel(BroadsheetDb db, PostWriter writer, ContentRenderer renderer, ContentChanges changes, AccountService accounts) : AdminPageModel
+public sealed class EditModel(BroadsheetDb db, PostWriter writer, ContentRenderer renderer) : AdminPageModel
 {
     public const string StaleMessage =
         "Someone else saved this post after you opened it, so your changes were NOT saved. Copy what you wrote, open the latest version, and apply your changes again.";
@@ -89,65 +89,38 @@ public sealed class EditModel(BroadsheetDb db, PostWriter writer, ContentRendere
             }
             publishAt = TimeZoneInfo.ConvertTimeToUtc(local, Site.TimeZone);
         }
-        var wantedSlug = string.IsNullOrWhiteSpace(Input.Slug) ? Slugs.From(Input.Title) : Input.Slug.Trim();
-        if (!Slugs.IsValid(wantedSlug))
-        {
-            Errors.Add("A slug may hold only lower-case letters, digits and hyphens.");
-            return Page();
-        }
-
-        var now = NowUtc;
-        var wasVisible = !isNew && post.IsVisible(now);
-        var oldPermalink = post.Permalink;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-
-        post.Title = Input.Title.Trim();
-        post.Body = Input.Body ?? "";
-        post.Excerpt = string.IsNullOrWhiteSpace(Input.Excerpt) ? null : Input.Excerpt.Trim();
-        post.Pinned = Input.Pinned;
-        if (publishAt is not null || act == "unpublish" || post.Status == PostStatus.Draft) post.PublishedAt = publishAt;
-        post.Status = act switch
-        {
-            "publish" => PostStatus.Published, // PostWriter makes it Scheduled when the date is ahead
-            "unpublish" => PostStatus.Draft,
-            _ => post.Status,
-        };
-        string? slugNotice = null;
-        if (wantedSlug != post.Slug)
-        {
-            post.Slug = await PostWriter.UniqueSlugAsync(db, post.Kind, wantedSlug, isNew ? null : post.Id, cancellationToken);
-            slugNotice = PostWriter.SlugNotice(wantedSlug, post.Slug);
-        }
-        var tags = await PostWriter.TagsAsync(db, (Input.Tags ?? "").Split(','), cancellationToken);
-        post.Tags.RemoveAll(t => !tags.Contains(t));
-        post.Tags.AddRange(tags.Where(t => !post.Tags.Contains(t)));
         var names = (Input.Authors ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (CanChooseAuthors && names.Length > 0)
+        var saved = await writer.SaveAsync(new PostChange(post.Kind)
         {
-            var byline = new List<Author>();
-            foreach (var name in names.Distinct(StringComparer.OrdinalIgnoreCase)) byline.Add(await PostWriter.AuthorAsync(db, name, cancellationToken));
-            PostWriter.SetByline(post, byline);
-        }
-        else if (isNew || post.Authors.Count == 0)
+            Id = isNew ? null : post.Id,
+            ExpectedVersion = isNew ? null : Input.Version,
+            Title = Input.Title,
+            // An emptied slug field asks for the title's slug again.
+            Slug = string.IsNullOrWhiteSpace(Input.Slug) ? Slugs.From(Input.Title) : Input.Slug,
+            Body = Input.Body ?? "",
+            Excerpt = Input.Excerpt ?? "",
+            Pinned = Input.Pinned,
+            Tags = (Input.Tags ?? "").Split(','),
+            // Only editors choose the byline; anyone else's post keeps its byline, or gets their own.
+            Authors = CanChooseAuthors && names.Length > 0 ? names : null,
+            // The form's date is the post's date, except that an empty field leaves a published post's date alone.
+            PublishedAt = publishAt is not null || act == "unpublish" || post.Status == PostStatus.Draft ? new PublishDate(publishAt) : null,
+            Status = act switch
+            {
+                "publish" => PostStatus.Published, // the writer makes it Scheduled when the date is ahead
+                "unpublish" => PostStatus.Draft,
+                _ => null,
+            },
+        }, PostActor.Of(User), cancellationToken);
+        switch (saved.Outcome)
         {
-            PostWriter.SetByline(post, [await accounts.AuthorForAsync(UserId, cancellationToken)]);
+            case PostSaveOutcome.NotFound: return NotFound();
+            case PostSaveOutcome.Stale: return StalePage();
+            case PostSaveOutcome.Invalid:
+                Errors.AddRange(saved.Errors.Values.SelectMany(m => m));
+                return Page();
         }
-
-        writer.Prepare(post, Site);
-        if (isNew) db.Posts.Add(post);
-        else db.Entry(post).Property(p => p.Version).OriginalValue = Input.Version;
-        if (wasVisible && post.Status != PostStatus.Draft) await writer.MoveAsync(db, post, oldPermalink, cancellationToken);
-        db.PostRevisions.Add(Revision(post, autosave: false));
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            return StalePage();
-        }
-        await changes.PublishedAsync(db, cancellationToken);
+        post = saved.Post!;
         Notice = act switch
         {
             "publish" when post.Status == PostStatus.Scheduled => $"Scheduled for {Site.LongDate(post.PublishedAt!.Value)} {Site.Local(post.PublishedAt.Value):HH:mm}.",
@@ -155,7 +128,7 @@ public sealed class EditModel(BroadsheetDb db, PostWriter writer, ContentRendere
             "unpublish" => "Unpublished: it is a draft again.",
             _ => "Saved.",
         };
-        if (slugNotice is not null) Notice += " " + slugNotice;
+        if (saved.Notice is not null) Notice += " " + saved.Notice;
         return Redirect($"/admin/posts/edit/{post.Id}");
     }
 
@@ -173,7 +146,7 @@ public sealed class EditModel(BroadsheetDb db, PostWriter writer, ContentRendere
         if (post.Status != PostStatus.Draft) return BadRequest();
         if (Input.Version != post.Version) return StatusCode(StatusCodes.Status409Conflict);
         await db.PostRevisions.Where(r => r.PostId == post.Id && r.IsAutosave && r.CreatedByUserId == UserId).ExecuteDeleteAsync(cancellationToken);
-        var revision = Revision(post, autosave: true);
+        var revision = PostRevision.Of(post, UserId, NowUtc, autosave: true);
         revision.Title = Input.Title ?? "";
         revision.Body = Input.Body ?? "";
         revision.Excerpt = Input.Excerpt;
@@ -181,18 +154,6 @@ public sealed class EditModel(BroadsheetDb db, PostWriter writer, ContentRendere
         await db.SaveChangesAsync(cancellationToken);
         return StatusCode(StatusCodes.Status204NoContent);
     }
-
-    private PostRevision Revision(Post post, bool autosave) => new()
-    {
-        Post = post,
-        Title = post.Title,
-        Body = post.Body,
-        BodyFormat = post.BodyFormat,
-        Excerpt = post.Excerpt,
-        CreatedAt = NowUtc,
-        CreatedByUserId = UserId,
-        IsAutosave = autosave,
-    };
 
     private PageResult StalePage()
     {

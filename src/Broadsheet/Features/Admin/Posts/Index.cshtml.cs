@@ -44,7 +44,7 @@ public sealed class IndexModel(BroadsheetDb db) : AdminPageModel
         posts = Status switch
         {
             "draft" => posts.Where(p => p.Status == PostStatus.Draft),
-            "scheduled" => posts.Where(p => p.Status != PostStatus.Draft && p.PublishedAt > now),
+            "scheduled" => posts.Upcoming(now),
             "published" => posts.Visible(now),
             _ => posts,
         };
@@ -63,8 +63,15 @@ public sealed class IndexModel(BroadsheetDb db) : AdminPageModel
         return Page();
     }
 
-    public string StatusOf(Row row) =>
-        row.Status == PostStatus.Draft ? "draft" : row.PublishedAt > NowUtc ? "scheduled" : "published";
+    public string StatusOf(Row row) => StatusName(PostQueries.StatusAsOf(row.Status, row.PublishedAt, NowUtc));
+
+    /// <summary>A status as the admin writes it (and its filter asks for it).</summary>
+    public static string StatusName(PostStatus status) => status switch
+    {
+        PostStatus.Draft => "draft",
+        PostStatus.Scheduled => "scheduled",
+        _ => "published",
+    };
 
     public string PageLink(int page) => QueryString.Create(new Dictionary<string, string?>
     {

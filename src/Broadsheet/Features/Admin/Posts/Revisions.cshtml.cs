@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 namespace Broadsheet.Features.Admin.Posts;
 
 /// <summary>Saved states of a post, newest first; restoring one is a save like any other (and refused if stale).</summary>
-public sealed class RevisionsModel(BroadsheetDb db, PostWriter writer, ContentChanges changes) : AdminPageModel
+public sealed class RevisionsModel(BroadsheetDb db, PostWriter writer) : AdminPageModel
 {
     public Post Post { get; private set; } = null!;
     public IReadOnlyList<Row> Rows { get; private set; } = [];
@@ -23,34 +23,27 @@ public sealed class RevisionsModel(BroadsheetDb db, PostWriter writer, ContentCh
         if (!PostAccess.CanEdit(User, Post, await PostAccess.IsOwnAsync(db, id, UserId, cancellationToken))) return Forbid();
         var revision = await db.PostRevisions.AsNoTracking().FirstOrDefaultAsync(r => r.Id == revisionId && r.PostId == id, cancellationToken);
         if (revision is null) return NotFound();
-        if (version != Post.Version)
+        var saved = await writer.SaveAsync(new PostChange(Post.Kind)
         {
-            Error = EditModel.StaleMessage;
-            Response.StatusCode = StatusCodes.Status409Conflict;
-            return Page();
+            Id = id,
+            ExpectedVersion = version,
+            Title = revision.Title,
+            Body = revision.Body,
+            Format = revision.BodyFormat,
+            Excerpt = revision.Excerpt ?? "",
+        }, PostActor.Of(User), cancellationToken);
+        switch (saved.Outcome)
+        {
+            case PostSaveOutcome.NotFound: return NotFound();
+            case PostSaveOutcome.Stale:
+                Error = EditModel.StaleMessage;
+                Response.StatusCode = StatusCodes.Status409Conflict;
+                return Page();
+            case PostSaveOutcome.Invalid:
+                Error = string.Join(" ", saved.Errors.Values.SelectMany(m => m));
+                Response.StatusCode = StatusCodes.Status400BadRequest;
+                return Page();
         }
-        Post.Title = revision.Title;
-        Post.Body = revision.Body;
-        Post.BodyFormat = revision.BodyFormat;
-        Post.Excerpt = revision.Excerpt;
-        writer.Prepare(Post, Site);
-        db.Entry(Post).Property(p => p.Version).OriginalValue = version;
-        db.PostRevisions.Add(new PostRevision
-        {
-            PostId = Post.Id, Title = Post.Title, Body = Post.Body, BodyFormat = Post.BodyFormat, Excerpt = Post.Excerpt,
-            CreatedAt = NowUtc, CreatedByUserId = UserId,
-        });
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-        }
-        catch (DbUpdateConcurrencyException)
-        {
-            Error = EditModel.StaleMessage;
-            Response.StatusCode = StatusCodes.Status409Conflict;
-            return Page();
-        }
-        await changes.PublishedAsync(db, cancellationToken);
         Notice = "Restored the revision from " + Site.Local(revision.CreatedAt).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture) + ".";
         return Redirect($"/admin/posts/edit/{id}");
     }
