@@ -7,11 +7,12 @@ using Broadsheet.Features.Api;
 using Broadsheet.Features.Archive;
 using Broadsheet.Features.Feeds;
 using Broadsheet.Features.Import;
+using Broadsheet.Features.Media;
 using Broadsheet.Features.Posts;
-using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Search;
 using Broadsheet.Features.Settings;
 using Broadsheet.Features.Shared;
+using Broadsheet.Pipeline;
 
 namespace Broadsheet;
 
@@ -58,57 +59,59 @@ public sealed class Program
         builder.Services.AddSearch();
         builder.Services.AddImport();
 
-        // Who a request comes from: the client's address and scheme through trusted proxies only
-        builder.Services.AddClientAddress(builder.Configuration);
-
-        // Accounts, the admin and its mail
+        // Accounts and their mail
         builder.Services.AddBroadsheetAccounts(builder.Configuration);
         builder.Services.AddBroadsheetEmail(builder.Configuration);
-        builder.Services.AddBroadsheetAdmin();
 
-        // Web: Razor Pages from the feature folders, output cache for public pages
-        // No client-side validation library is shipped, and its markup (a hidden <li style="display:none">
-        // in validation summaries) breaks the strict CSP's style-src 'self'; the server validates every form.
+        // Web: Razor Pages from the feature folders. Every admin page needs a signed-in staff member unless its
+        // model says [AllowAnonymous] (Features/Admin/AdminPages.cs). No client-side validation library is shipped,
+        // and its markup (a hidden <li style="display:none"> in validation summaries) breaks the strict CSP's
+        // style-src 'self'; the server validates every form.
         builder.Services.AddRazorPages(o =>
             {
                 o.RootDirectory = "/Features";
+                o.Conventions.Add(new AdminPages());
                 o.Conventions.ConfigureFilter(new HostileRequests.PageMethodFilter());
             })
             .AddViewOptions(o => o.HtmlHelperOptions.ClientValidationEnabled = false);
-        builder.Services.AddPublicOutputCache(builder.Configuration);
+        builder.Services.Configure<RouteOptions>(o => o.LowercaseUrls = true);
         builder.Services.AddProblemDetails();
 
         // Admin API (API keys), Content API, OpenAPI, media
-        builder.Services.AddBroadsheetApi(builder.Configuration);
+        builder.Services.AddBroadsheetApi();
+
+        // The request pipeline's own services (Pipeline/README.md): trusted proxies, the public-page cache
+        builder.Services.AddTrustedProxies(builder.Configuration);
+        builder.Services.AddPublicOutputCache(builder.Configuration);
 
         builder.Services.LoadKeyRingOnFirstUse();
 
         var app = builder.Build();
 
-        // First, so that everything after sees the client's address and scheme (cookies' Secure flag, redirects).
-        app.UseClientAddress();
-        // Before anything reads the Host header (HSTS does, on HTTPS): one .NET cannot parse is a 400 here, not a 500 there.
+        // The request pipeline, in order; Pipeline/README.md says why each step sits where it does.
+        app.UseRouting();
+        app.UseForwardedHeaders();
         app.UseHostHeaderCheck();
-        // HTTPS responses only, and never for localhost (the middleware's own exclusions).
         app.UseHsts();
         app.UseExceptionHandler("/error");
         app.UseStatusCodePagesWithReExecute("/not-found");
-        app.UseSecurityHeaders();
-        // A cached public page is answered here, before any cookie, database or redirect work; the
-        // cache serves and stores only requests without credentials (Features/Shared/OutputCaching.cs).
-        // It keeps only 200s, the redirects below change only what would be a 404 (or "/?p=…"), and every
-        // change that adds a redirect evicts the cache, so a redirect never loses to a cached page.
+        app.UseMiddleware<SecurityHeaders>();
         app.UseOutputCache();
-        // After the cache: a search answered from it costs nothing, so only the uncached ones count (Features/Search/SearchRateLimit.cs).
         app.UseRateLimiter();
-        app.UseBroadsheetAccounts();
+        app.UseAuthentication();
+        app.UseAuthorization();
         app.UseMiddleware<RedirectMiddleware>();
-        app.UseWordPressIdRedirects();
+        app.UseMiddleware<WordPressIdRedirects>();
         app.UseMiddleware<ConditionalGetMiddleware>();
+        app.UseMiddleware<ApiProblems>();
 
+        // Endpoints
         app.MapSiteAssets();
         app.MapFeeds();
-        app.MapBroadsheetApi();
+        app.MapMedia();
+        app.MapAdminApi();
+        app.MapContentApi();
+        app.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
         app.MapAdminAssets();
         app.MapRazorPages();
         return app;

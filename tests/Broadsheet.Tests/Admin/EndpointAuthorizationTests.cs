@@ -1,7 +1,15 @@
 using System.Net;
+using System.Reflection;
 using System.Text.RegularExpressions;
 using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Admin;
 using Broadsheet.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc.Abstractions;
+using Microsoft.AspNetCore.Mvc.ApplicationModels;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.Mvc.RazorPages.Infrastructure;
+using Microsoft.AspNetCore.Mvc.Routing;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -9,7 +17,9 @@ namespace Broadsheet.Tests.Admin;
 
 /// <summary>
 /// Every admin and admin-API endpoint the app maps — found by asking the app, not by listing them
-/// here — turns away a signed-out visitor. New endpoints join the test by existing.
+/// here — turns away a signed-out visitor. New endpoints join the test by existing. Every admin page is
+/// also placed one way (under /admin, on <see cref="AdminPageModel"/>) and closed by the one rule
+/// (<see cref="AdminPages"/>), so a page that forgets either fails here before it ships.
 /// </summary>
 public sealed partial class EndpointAuthorizationTests
 {
@@ -68,6 +78,63 @@ public sealed partial class EndpointAuthorizationTests
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/admin/setup")).StatusCode);
         Assert.Equal(HttpStatusCode.BadRequest, (await client.GetAsync("/admin/reset-password?user=x&token=y")).StatusCode);
     }
+
+    [Fact]
+    public async Task Every_admin_page_is_under_admin_on_the_admin_base_model_and_needs_staff_unless_marked_open()
+    {
+        await using var app = new BroadsheetFactory();
+        _ = app.CreateClient();
+        var loader = app.Services.GetRequiredService<PageLoader>();
+        var adminPages = new Dictionary<string, CompiledPageActionDescriptor>(StringComparer.Ordinal);
+        foreach (var endpoint in app.Services.GetRequiredService<EndpointDataSource>().Endpoints)
+        {
+            if (endpoint.Metadata.GetMetadata<ActionDescriptor>() is not PageActionDescriptor page || adminPages.ContainsKey(page.ViewEnginePath)) continue;
+            var compiled = await loader.LoadAsync(page, endpoint.Metadata);
+            var route = page.AttributeRouteInfo?.Template ?? "";
+            var onBase = typeof(AdminPageModel).IsAssignableFrom(compiled.ModelTypeInfo);
+            // Either sign of an admin page without the other is a page placed another way.
+            Assert.True(AdminPages.IsAdminPath(route) == onBase,
+                $"{page.RelativePath} (/{route}, model {compiled.ModelTypeInfo?.Name ?? "none"}): an admin page is under /admin and its model derives from AdminPageModel");
+            if (onBase) adminPages[page.ViewEnginePath] = compiled;
+        }
+        Assert.True(adminPages.Count >= 20, $"found only {adminPages.Count} admin pages");
+        Assert.Contains("/Admin/Media/Index", adminPages.Keys);
+        Assert.Contains("/Admin/ApiKeys/Index", adminPages.Keys);
+
+        var open = new List<string>();
+        foreach (var (path, page) in adminPages)
+        {
+            // What the page's endpoint carries: its conventions' metadata and its model's attributes.
+            var metadata = page.EndpointMetadata;
+            if (metadata.OfType<IAllowAnonymous>().Any()) open.Add(page.AttributeRouteInfo!.Template!.TrimStart('/'));
+            else Assert.True(metadata.OfType<IAuthorizeData>().Any(a => a.Policy == Policies.Staff), $"{path} does not require staff");
+        }
+        // The pages marked [AllowAnonymous] are exactly the open ones listed above, and nothing else.
+        Assert.Equal(Open.Where(o => !o.Contains('{', StringComparison.Ordinal)).Order(StringComparer.OrdinalIgnoreCase), open.Order(StringComparer.OrdinalIgnoreCase));
+    }
+
+    [Fact]
+    public void The_rule_closes_an_admin_page_whatever_its_folder_or_base()
+    {
+        static PageApplicationModel Page(string file, string route, Type model) =>
+            new(new PageActionDescriptor { ViewEnginePath = file, RelativePath = "/Features" + file + ".cshtml", AttributeRouteInfo = new AttributeRouteInfo { Template = route } },
+                model.GetTypeInfo(), []);
+        static bool NeedsStaff(PageApplicationModel page)
+        {
+            new AdminPages().Apply(page);
+            return page.EndpointMetadata.OfType<IAuthorizeData>().Any(a => a.Policy == Policies.Staff);
+        }
+
+        Assert.True(NeedsStaff(Page("/Newsletters/Compose", "admin/newsletters", typeof(BarePageModel))), "a page at an /admin address in a feature folder, on a bare PageModel");
+        Assert.True(NeedsStaff(Page("/Statements/Manage", "statements/manage", typeof(SomeAdminPage))), "a page on AdminPageModel at another address");
+        Assert.True(NeedsStaff(Page("/Admin/Forgotten", "forgotten", typeof(BarePageModel))), "a page in Features/Admin at another address");
+        Assert.False(NeedsStaff(Page("/Posts/Page", "{slug}", typeof(BarePageModel))), "a public page");
+        Assert.False(NeedsStaff(Page("/Statements/Show", "administration-notes", typeof(BarePageModel))), "a public page whose address only starts like admin");
+    }
+
+    private sealed class BarePageModel : PageModel;
+
+    private sealed class SomeAdminPage : AdminPageModel;
 
     private enum BodyKind { Form, Json, Multipart }
 

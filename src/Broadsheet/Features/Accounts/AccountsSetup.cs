@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.Extensions.Options;
 
 namespace Broadsheet.Features.Accounts;
@@ -13,17 +12,10 @@ namespace Broadsheet.Features.Accounts;
 /// Sign-in for the admin: ASP.NET Core Identity on the site's database, one cookie scheme (the
 /// default; the Admin API adds its own "ApiKey" scheme beside it), the policies of
 /// <see cref="Policies"/> (by role, with no scheme named, so any scheme's user can satisfy them),
-/// data-protection keys kept in the database so every web node reads every other node's cookies,
-/// and the security headers every response carries.
+/// and data-protection keys kept in the database so every web node reads every other node's cookies.
 /// </summary>
 public static class AccountsSetup
 {
-    /// <summary>Pages under /admin that a signed-out person must reach.</summary>
-    public static readonly string[] AnonymousPages =
-    [
-        "/Admin/Login", "/Admin/LoginTwoFactor", "/Admin/Setup", "/Admin/ForgotPassword", "/Admin/ResetPassword", "/Admin/AcceptInvitation",
-    ];
-
     public const string AntiforgeryCookieName = "broadsheet.antiforgery";
 
     /// <summary>How long "Don't ask for a code on this browser" lasts after a two-factor sign-in.</summary>
@@ -110,13 +102,6 @@ public static class AccountsSetup
             foreach (var (policy, roles) in Policies.RolesFor)
                 o.AddPolicy(policy, p => p.RequireAuthenticatedUser().RequireRole(roles));
         });
-        // PostConfigure: AddRazorPages replaces the conventions collection when it configures its options.
-        services.PostConfigure<RazorPagesOptions>(o =>
-        {
-            o.Conventions.AuthorizeFolder("/Admin", Policies.Staff);
-            foreach (var page in AnonymousPages) o.Conventions.AllowAnonymousToPage(page);
-        });
-
         services.AddDataProtection()
             .SetApplicationName("Broadsheet")
             .PersistKeysToDbContext<BroadsheetDb>();
@@ -149,25 +134,6 @@ public static class AccountsSetup
                 && services[i].ImplementationType?.Name == "DataProtectionHostedService")
                 services.RemoveAt(i);
         return services;
-    }
-
-    /// <summary>The security headers every response carries, cached ones included: call before the output cache.</summary>
-    public static WebApplication UseSecurityHeaders(this WebApplication app)
-    {
-        app.UseMiddleware<SecurityHeaders>();
-        return app;
-    }
-
-    /// <summary>
-    /// Authentication and authorization. Call after the output cache: it answers only requests that
-    /// carry no credentials (see <see cref="Shared.OutputCaching"/>), so a cached public page costs no
-    /// cookie work, and everything it does not answer is authenticated here.
-    /// </summary>
-    public static WebApplication UseBroadsheetAccounts(this WebApplication app)
-    {
-        app.UseAuthentication();
-        app.UseAuthorization();
-        return app;
     }
 
     private static Task RedirectOrStatus(Microsoft.AspNetCore.Authentication.RedirectContext<CookieAuthenticationOptions> ctx, int status)

@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using Broadsheet.Features.Accounts;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Broadsheet.Features.Admin;
 
 /// <summary>An invited person chooses a password. The link works once (setting the password changes the security stamp) and expires.</summary>
+[AllowAnonymous] // a signed-out person must reach this page (AdminPages)
 public sealed class AcceptInvitationModel(UserManager<User> users, SignInManager<User> signIn) : EmailedLinkModel
 {
     public const string ExpiredMessage = "This invitation link has expired or has already been used. Ask for a new invitation.";

@@ -17,12 +17,6 @@ public static class AdminSetup
             ["admin.js"] = Load("admin.js", "text/javascript; charset=utf-8"),
         }.ToFrozenDictionary());
 
-    public static IServiceCollection AddBroadsheetAdmin(this IServiceCollection services)
-    {
-        services.Configure<RouteOptions>(o => o.LowercaseUrls = true);
-        return services;
-    }
-
     /// <summary>The versioned address of an admin asset.</summary>
     public static string Href(string name) => $"/admin/assets/{name}?v={Assets.Value[name].Hash}";
 

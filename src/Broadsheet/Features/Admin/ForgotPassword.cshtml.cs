@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using Broadsheet.Features.Accounts;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Broadsheet.Features.Admin;
 
 /// <summary>Asks for a reset link. The answer is the same whether or not the address has an account.</summary>
+[AllowAnonymous] // a signed-out person must reach this page (AdminPages)
 public sealed class ForgotPasswordModel(UserManager<User> users, AccountMail mail, LoginThrottle throttle, ILogger<ForgotPasswordModel> logger) : AdminPageModel
 {
     [BindProperty, Required, EmailAddress, Display(Name = "Your email address")] public string Email { get; set; } = "";

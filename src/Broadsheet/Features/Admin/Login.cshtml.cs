@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Broadsheet.Features.Accounts;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
@@ -10,6 +11,7 @@ namespace Broadsheet.Features.Admin;
 /// (<see cref="LoginThrottle"/>); the message never says which part was wrong, nor whether the account is locked,
 /// and <see cref="EvenTimingSignInManager"/> takes as long to refuse an unknown address as a wrong password.
 /// </summary>
+[AllowAnonymous] // a signed-out person must reach this page (AdminPages)
 public sealed class LoginModel(SignInManager<User> signIn, AccountService accounts, LoginThrottle throttle) : SignInStepModel(throttle)
 {
     [BindProperty] public InputModel Input { get; set; } = new();

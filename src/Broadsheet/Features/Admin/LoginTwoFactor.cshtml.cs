@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using Broadsheet.Features.Accounts;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Broadsheet.Features.Admin;
 
 /// <summary>The second step of sign-in for accounts with an authenticator app: a 6-digit code or a recovery code.</summary>
+[AllowAnonymous] // a signed-out person must reach this page (AdminPages)
 public sealed class LoginTwoFactorModel(SignInManager<User> signIn, LoginThrottle throttle) : SignInStepModel(throttle)
 {
     [BindProperty(SupportsGet = true)] public string? ReturnUrl { get; set; }

@@ -1,11 +1,13 @@
 using System.ComponentModel.DataAnnotations;
 using Broadsheet.Features.Accounts;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Broadsheet.Features.Admin;
 
 /// <summary>Chooses a new password from an emailed link. The link works once and expires; other sessions end.</summary>
+[AllowAnonymous] // a signed-out person must reach this page (AdminPages)
 public sealed class ResetPasswordModel(UserManager<User> users) : EmailedLinkModel
 {
     public const string ExpiredMessage = "This link has expired or has already been used. Ask for a new one.";

@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Settings;
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -15,6 +16,7 @@ namespace Broadsheet.Features.Admin;
 /// The address it proposes is the configured one, or else the one this page was opened at; the Owner confirms or
 /// corrects it (over an SSH tunnel that is localhost), because every emailed link is built on it.
 /// </summary>
+[AllowAnonymous] // a signed-out person must reach this page (AdminPages)
 public sealed class SetupModel(AccountService accounts, SignInManager<User> signIn, BroadsheetDb db, SiteSettingsCache settings, ContentChanges changes) : AdminPageModel
 {
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);

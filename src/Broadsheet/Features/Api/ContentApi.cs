@@ -34,7 +34,7 @@ public static class ContentApi
                 return await next(context);
             });
         // The output cache runs before authentication: the same request-based rule as the public pages decides who shares the copy.
-        if (cached) content.CacheOutput(p => p.With(ctx => Shared.OutputCaching.IsAnonymousPublic(ctx.HttpContext))
+        if (cached) content.CacheOutput(p => p.With(ctx => Pipeline.OutputCaching.IsAnonymousPublic(ctx.HttpContext))
             .Tag(ContentChanges.PublicTag).Expire(TimeSpan.FromMinutes(10)).SetVaryByQuery("*"));
 
         content.MapGet("/posts", (BroadsheetDb db, TimeProvider clock, string? tag, string? author, int? page, int? pageSize, CancellationToken ct) =>

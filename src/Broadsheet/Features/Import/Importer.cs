@@ -306,7 +306,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             Summary.Redirects++;
         }
 
-        /// <summary>A query-string address, kept as it is (see <see cref="WordPressIdRedirects"/>).</summary>
+        /// <summary>A query-string address, kept as it is (see <see cref="Pipeline.WordPressIdRedirects"/>).</summary>
         private async Task AddIdRedirectAsync(string fromPathAndQuery, string toPath, CancellationToken cancellationToken)
         {
             if (redirects.ContainsKey(fromPathAndQuery)) return;

@@ -5,7 +5,7 @@ namespace Broadsheet.Features.Redirects;
 
 /// <summary>
 /// An old path that must keep working: a renamed slug, or a Blogger/WordPress URL from before an import.
-/// Answered with a 301 by <see cref="RedirectMiddleware"/> only when nothing else matched the path.
+/// Answered with a 301 by <see cref="Pipeline.RedirectMiddleware"/> only when nothing else matched the path.
 /// </summary>
 public sealed class Redirect
 {

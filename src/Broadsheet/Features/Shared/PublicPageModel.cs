@@ -24,8 +24,15 @@ public sealed class PageMeta
     public bool NoIndex { get; set; }
 }
 
+/// <summary>What the public layout (<c>_Layout.cshtml</c>) reads from a page's model: every public page, and the admin's preview.</summary>
+public interface IPublicLayoutModel
+{
+    Site Site { get; }
+    PageMeta Meta { get; }
+}
+
 /// <summary>Base for every public Razor Page: the site settings and the page's head metadata.</summary>
-public abstract class PublicPageModel : PageModel
+public abstract class PublicPageModel : PageModel, IPublicLayoutModel
 {
     public Site Site { get; private set; } = null!;
     public PageMeta Meta { get; } = new();

@@ -6,7 +6,7 @@ namespace Broadsheet.Features.Shared;
 /// The site's stylesheet, embedded in the executable so the site looks right however it is started
 /// (dotnet run, a published folder, a test host) without a static-files build step. Served with a
 /// content hash in the URL and a year-long immutable cache lifetime. (XxHash128: a version tag, not a
-/// security check, and no page has to load OpenSSL for it; see <see cref="ConditionalGetMiddleware"/>.)
+/// security check, and no page has to load OpenSSL for it; see <see cref="Pipeline.ConditionalGetMiddleware"/>.)
 /// </summary>
 public static class SiteAssets
 {

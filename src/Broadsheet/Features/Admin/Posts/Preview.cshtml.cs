@@ -6,9 +6,14 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Broadsheet.Features.Admin.Posts;
 
-/// <summary>A saved post or draft shown in the public layout, as readers will see it, before it is published.</summary>
-public sealed class PreviewModel(BroadsheetDb db) : PublicPageModel
+/// <summary>
+/// A saved post or draft shown in the public layout, as readers will see it, before it is published. An admin
+/// page like any other (its base and its rule: <see cref="AdminPages"/>); it fills in what the public layout reads.
+/// </summary>
+public sealed class PreviewModel(BroadsheetDb db) : AdminPageModel, IPublicLayoutModel
 {
+    public PageMeta Meta { get; } = new();
+
     public Post Post { get; private set; } = null!;
     public IReadOnlyList<string> Authors { get; private set; } = [];
 

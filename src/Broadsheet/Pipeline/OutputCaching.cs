@@ -1,11 +1,12 @@
 using Broadsheet.Data;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.OutputCaching;
 using Microsoft.Extensions.Options;
 
-namespace Broadsheet.Features.Shared;
+namespace Broadsheet.Pipeline;
 
 /// <summary>
 /// Public pages and feeds are cached whole in memory and tagged <see cref="ContentChanges.PublicTag"/>,
@@ -16,7 +17,8 @@ namespace Broadsheet.Features.Shared;
 /// decryption and no database. It therefore decides from the request itself who may share the
 /// public copy: a request that carries credentials of any kind (the sign-in cookie, an
 /// <c>Authorization</c> header, an API key) neither reads from the cache nor stores into it, and
-/// neither does a request for an endpoint that demands authorization. Signed-in people and API
+/// neither does a request for an endpoint that demands authorization. Addresses that are no public page
+/// (<see cref="PrivatePaths"/>) are left out of this site-wide policy. Signed-in people and API
 /// callers always get a page rendered for them, and what they get is never kept for the public.
 /// </para>
 /// </summary>
@@ -30,17 +32,13 @@ public static class OutputCaching
             o.SizeLimit = 256L * 1024 * 1024;
             o.MaximumBodySize = 4L * 1024 * 1024;
             o.AddBasePolicy(policy => policy
-                .With(ctx => enabled && IsPublic(ctx.HttpContext.Request.Path) && IsAnonymousPublic(ctx.HttpContext)
+                .With(ctx => enabled && !PrivatePaths.Contains(ctx.HttpContext.Request.Path) && IsAnonymousPublic(ctx.HttpContext)
                              && !StartupMemoryRelease.IsWarmUp(ctx.HttpContext))
                 .Tag(ContentChanges.PublicTag)
                 .Expire(TimeSpan.FromMinutes(10)));
         });
         return services;
     }
-
-    private static bool IsPublic(PathString path) =>
-        !(path.StartsWithSegments("/admin") || path.StartsWithSegments("/api") || path.StartsWithSegments("/account")
-          || path.StartsWithSegments("/media") || path.StartsWithSegments("/css") || path.StartsWithSegments("/error"));
 
     /// <summary>
     /// True when the request carries no credentials and its endpoint (if routing found one) asks for
@@ -49,7 +47,7 @@ public static class OutputCaching
     internal static bool IsAnonymousPublic(HttpContext context)
     {
         var headers = context.Request.Headers;
-        if (headers.Authorization.Count > 0 || headers.ContainsKey(Api.ApiKeyAuthenticationHandler.HeaderName)) return false;
+        if (headers.Authorization.Count > 0 || headers.ContainsKey(Features.Api.ApiKeyAuthenticationHandler.HeaderName)) return false;
         if (headers.Cookie.Count > 0 && HasSignInCookie(context)) return false;
         if (context.GetEndpoint()?.Metadata is { } metadata
             && metadata.GetMetadata<IAuthorizeData>() is not null && metadata.GetMetadata<IAllowAnonymous>() is null)

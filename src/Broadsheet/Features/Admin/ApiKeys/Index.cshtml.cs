@@ -1,18 +1,18 @@
 using System.ComponentModel.DataAnnotations;
 using System.Security.Claims;
 using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Api;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 
-namespace Broadsheet.Features.Api;
+namespace Broadsheet.Features.Admin.ApiKeys;
 
 /// <summary>
 /// /admin/api-keys: Administrators create a named key for each integration (its secret is shown
 /// on this one response and never again), see when each was last used, and revoke them.
 /// </summary>
 [Authorize(Policy = Policies.Administer)]
-public sealed class KeysModel(ApiKeyService keys) : PageModel
+public sealed class IndexModel(ApiKeyService keys) : AdminPageModel
 {
     public IReadOnlyList<ApiKey> Keys { get; private set; } = [];
 
@@ -20,9 +20,6 @@ public sealed class KeysModel(ApiKeyService keys) : PageModel
     public string? NewKey { get; private set; }
 
     public string? NewKeyName { get; private set; }
-
-    [TempData]
-    public string? Message { get; set; }
 
     [BindProperty]
     [Required(ErrorMessage = "Give the key a name, such as the integration that will use it.")]
@@ -60,7 +57,7 @@ public sealed class KeysModel(ApiKeyService keys) : PageModel
     public async Task<IActionResult> OnPostRevokeAsync(int id)
     {
         if (!await keys.RevokeAsync(id, HttpContext.RequestAborted)) return NotFound();
-        Message = "The key was revoked. Programs using it can no longer reach the Admin API.";
+        Notice = "The key was revoked. Programs using it can no longer reach the Admin API.";
         return RedirectToPage();
     }
 }

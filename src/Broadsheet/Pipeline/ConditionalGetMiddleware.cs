@@ -1,11 +1,12 @@
 using System.IO.Hashing;
 using Microsoft.Net.Http.Headers;
 
-namespace Broadsheet.Features.Shared;
+namespace Broadsheet.Pipeline;
 
 /// <summary>
 /// Gives public pages and feeds an ETag (a hash of the bytes) and Last-Modified (the site's last
-/// content change), and answers 304 when the reader already has them. It sits inside the output
+/// content change), and answers 304 when the reader already has them; addresses that are no public page
+/// (<see cref="PrivatePaths"/>) are passed through untouched. It sits inside the output
 /// cache, so cached responses carry the same headers and the cache answers 304 on its own.
 /// The hash is XxHash128, not a cryptographic one: an ETag only has to change when the page does (a
 /// reader cannot choose a page's bytes), and SHA-256 was the only thing a public page used from OpenSSL,
@@ -15,7 +16,7 @@ public sealed class ConditionalGetMiddleware(RequestDelegate next, Data.ContentC
 {
     public async Task InvokeAsync(HttpContext context)
     {
-        if (!(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) || IsPrivatePath(context.Request.Path))
+        if (!(HttpMethods.IsGet(context.Request.Method) || HttpMethods.IsHead(context.Request.Method)) || PrivatePaths.Contains(context.Request.Path))
         {
             await next(context);
             return;
@@ -65,8 +66,4 @@ public sealed class ConditionalGetMiddleware(RequestDelegate next, Data.ContentC
             return candidates.Any(c => c.Equals(EntityTagHeaderValue.Any) || c.Compare(etag, useStrongComparison: false));
         return headers.IfModifiedSince is { } since && lastModified <= since;
     }
-
-    private static bool IsPrivatePath(PathString path) =>
-        path.StartsWithSegments("/admin") || path.StartsWithSegments("/api") || path.StartsWithSegments("/media")
-        || path.StartsWithSegments("/css") || path.StartsWithSegments("/js") || path.StartsWithSegments("/health");
 }

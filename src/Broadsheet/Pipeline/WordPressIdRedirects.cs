@@ -1,7 +1,7 @@
 using Broadsheet.Data;
-using Microsoft.EntityFrameworkCore;
+using Broadsheet.Features.Redirects;
 
-namespace Broadsheet.Features.Import;
+namespace Broadsheet.Pipeline;
 
 /// <summary>
 /// WordPress answers <c>/?p=123</c> (and <c>/?page_id=123</c>) for every post, whatever its
@@ -12,13 +12,15 @@ namespace Broadsheet.Features.Import;
 /// </summary>
 public sealed class WordPressIdRedirects(RequestDelegate next)
 {
-    public async Task InvokeAsync(HttpContext context, BroadsheetDb db)
+    public async Task InvokeAsync(HttpContext context)
     {
         var request = context.Request;
         if ((request.Path.Value is "/" or "" or null) && (HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method))
             && Key(request.Query) is { } key)
         {
-            var target = await db.Redirects.AsNoTracking().Where(r => r.FromPath == key).Select(r => r.ToPath).FirstOrDefaultAsync(context.RequestAborted);
+            // Resolved only here, as in RedirectMiddleware: a parameter of InvokeAsync would rent a DbContext for every request.
+            var db = context.RequestServices.GetRequiredService<BroadsheetDb>();
+            var target = await RedirectPaths.TargetOfAsync(db, key, context.RequestAborted);
             if (target is not null)
             {
                 context.Response.StatusCode = StatusCodes.Status301MovedPermanently;
@@ -36,9 +38,4 @@ public sealed class WordPressIdRedirects(RequestDelegate next)
                 return $"/?{name}={id}";
         return null;
     }
-}
-
-public static class WordPressIdRedirectsExtensions
-{
-    public static IApplicationBuilder UseWordPressIdRedirects(this IApplicationBuilder app) => app.UseMiddleware<WordPressIdRedirects>();
 }

@@ -1,13 +1,13 @@
 using System.Security.Claims;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
+using Broadsheet.Features.Media;
 using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.EntityFrameworkCore;
 
-namespace Broadsheet.Features.Media;
+namespace Broadsheet.Features.Admin.Media;
 
 /// <summary>
 /// /admin/media: upload images and documents, set alt text, copy a file's Markdown to pick it for
@@ -15,7 +15,7 @@ namespace Broadsheet.Features.Media;
 /// </summary>
 [Authorize(Policy = Policies.EditAll)]
 [UploadLimit("Media:MaxUploadBytes", MediaStore.DefaultMaxUploadBytes)]
-public sealed class LibraryModel(BroadsheetDb db, MediaStore store) : PageModel
+public sealed class IndexModel(BroadsheetDb db, MediaStore store) : AdminPageModel
 {
     public const int PageSize = 40;
 
@@ -23,9 +23,6 @@ public sealed class LibraryModel(BroadsheetDb db, MediaStore store) : PageModel
     public int PageNumber { get; private set; } = 1;
     public bool HasOlder { get; private set; }
     public long MaxUploadBytes => store.MaxUploadBytes;
-
-    [TempData]
-    public string? Message { get; set; }
 
     public string? Error { get; private set; }
 
@@ -48,7 +45,7 @@ public sealed class LibraryModel(BroadsheetDb db, MediaStore store) : PageModel
         var upload = await store.SaveAsync(db, stream, file.FileName, altText, User.FindFirstValue(ClaimTypes.NameIdentifier), HttpContext.RequestAborted);
         if (upload.File is null)
             return await RefuseAsync(upload.IsTooLarge ? StatusCodes.Status413PayloadTooLarge : StatusCodes.Status400BadRequest, upload.Error!);
-        Message = upload.AlreadyThere ? $"“{upload.File.OriginalName}” was already in the library." : $"Uploaded “{upload.File.OriginalName}”.";
+        Notice = upload.AlreadyThere ? $"“{upload.File.OriginalName}” was already in the library." : $"Uploaded “{upload.File.OriginalName}”.";
         return RedirectToPage();
     }
 
@@ -59,7 +56,7 @@ public sealed class LibraryModel(BroadsheetDb db, MediaStore store) : PageModel
         if (file is null) return NotFound();
         file.AltText = string.IsNullOrWhiteSpace(altText) ? null : altText.Trim();
         await db.SaveChangesAsync(HttpContext.RequestAborted);
-        Message = $"Saved the alt text of “{file.OriginalName}”.";
+        Notice = $"Saved the alt text of “{file.OriginalName}”.";
         return RedirectToPage();
     }
 
@@ -68,7 +65,7 @@ public sealed class LibraryModel(BroadsheetDb db, MediaStore store) : PageModel
         var file = await db.Media.FirstOrDefaultAsync(m => m.Id == id, HttpContext.RequestAborted);
         if (file is null) return NotFound();
         await store.DeleteAsync(db, file, HttpContext.RequestAborted);
-        Message = $"Deleted “{file.OriginalName}”.";
+        Notice = $"Deleted “{file.OriginalName}”.";
         return RedirectToPage();
     }
 

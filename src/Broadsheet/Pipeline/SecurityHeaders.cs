@@ -1,4 +1,4 @@
-namespace Broadsheet.Features.Accounts;
+namespace Broadsheet.Pipeline;
 
 /// <summary>
 /// Strict headers on every response, public or admin. The CSP allows no inline script or style

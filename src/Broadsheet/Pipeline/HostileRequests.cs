@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Filters;
 
-namespace Broadsheet.Features.Shared;
+namespace Broadsheet.Pipeline;
 
 /// <summary>
 /// Answers with a clear 4xx the requests anybody can send that would otherwise end in a 500 and a stack trace
