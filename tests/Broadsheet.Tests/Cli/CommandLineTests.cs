@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Broadsheet.Tests.Cli;
 
 /// <summary>The broadsheet executable run as a process, as its user runs it (few tests: each start costs seconds).</summary>
-public sealed class CommandLineTests
+public sealed partial class CommandLineTests
 {
     /// <summary>The configuration these tests were built in (…/bin/Debug/net10.0/), which src/Broadsheet was built in too.</summary>
     private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
@@ -54,6 +54,13 @@ public sealed class CommandLineTests
 
     private static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo start)
     {
+        var (code, stdout, stderr) = await RunApartAsync(start);
+        return (code, stdout + stderr);
+    }
+
+    /// <summary>Runs the process to its end; its standard output and error apart.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunApartAsync(ProcessStartInfo start)
+    {
         var args = start.ArgumentList;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -68,7 +75,7 @@ public sealed class CommandLineTests
             process.Kill(entireProcessTree: true);
             Assert.Fail($"broadsheet {string.Join(' ', args)} did not exit (is it serving?)");
         }
-        return (process.ExitCode, await stdout + await stderr);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     [Fact]
