@@ -65,6 +65,7 @@ public sealed class Program
         builder.Services.AddBroadsheetAccounts(builder.Configuration);
         builder.Services.AddBroadsheetEmail(builder.Configuration);
         builder.Services.AddBroadsheetAdmin();
+        builder.Services.AddSetupCode();
 
         // Web: Razor Pages from the feature folders, output cache for public pages
         // No client-side validation library is shipped, and its markup (a hidden <li style="display:none">

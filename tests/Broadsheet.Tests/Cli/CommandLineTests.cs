@@ -167,10 +167,17 @@ public sealed partial class CommandLineTests
     }
 
     /// <summary>Runs <c>serve</c> on a free loopback port over <paramref name="dataDirectory"/> until <paramref name="check"/> is done.</summary>
-    private static async Task ServeAsync(string dataDirectory, Func<HttpClient, Task> check)
+    private static Task ServeAsync(string dataDirectory, Func<HttpClient, Task> check) =>
+        ServeAsync(dataDirectory, "127.0.0.1", (client, _) => check(client));
+
+    /// <summary>
+    /// Runs <c>serve</c> listening on <paramref name="listenOn"/> (a free port; reached at 127.0.0.1) until
+    /// <paramref name="check"/> is done; <paramref name="check"/> can read what the server has printed so far.
+    /// </summary>
+    private static async Task ServeAsync(string dataDirectory, string listenOn, Func<HttpClient, Func<string>, Task> check)
     {
         var port = FreePort();
-        using var process = Process.Start(Start("serve", "--data", dataDirectory, "--urls", $"http://127.0.0.1:{port}"))!;
+        using var process = Process.Start(Start("serve", "--data", dataDirectory, "--urls", $"http://{listenOn}:{port}"))!;
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
@@ -191,7 +198,7 @@ public sealed partial class CommandLineTests
                 Assert.True(DateTime.UtcNow < deadline, "serve did not answer in 180 s: " + output);
                 await Task.Delay(200);
             }
-            await check(client);
+            await check(client, () => { lock (output) return output.ToString(); });
         }
         finally
         {
