@@ -62,6 +62,7 @@ public sealed class Program
         // Accounts and their mail
         builder.Services.AddBroadsheetAccounts(builder.Configuration);
         builder.Services.AddBroadsheetEmail(builder.Configuration);
+        builder.Services.AddSetupCode();
 
         // Web: Razor Pages from the feature folders. Every admin page needs a signed-in staff member unless its
         // model says [AllowAnonymous] (Features/Admin/AdminPages.cs). No client-side validation library is shipped,

@@ -35,6 +35,7 @@ public static class CommandLine
         Features.Import.ImportCommands.Create(),
         Features.Export.JsonBackupCommands.Export(),
         Features.Search.SearchCommand.Create(),
+        Features.Api.KeyCommand.Create(),
     ];
 
     public static async Task<int> RunAsync(string[] args)

@@ -11,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 namespace Broadsheet.Tests.Cli;
 
 /// <summary>The broadsheet executable run as a process, as its user runs it (few tests: each start costs seconds).</summary>
-public sealed class CommandLineTests
+public sealed partial class CommandLineTests
 {
     /// <summary>The configuration these tests were built in (…/bin/Debug/net10.0/), which src/Broadsheet was built in too.</summary>
     private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
@@ -54,6 +54,13 @@ public sealed class CommandLineTests
 
     private static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo start)
     {
+        var (code, stdout, stderr) = await RunApartAsync(start);
+        return (code, stdout + stderr);
+    }
+
+    /// <summary>Runs the process to its end; its standard output and error apart.</summary>
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunApartAsync(ProcessStartInfo start)
+    {
         var args = start.ArgumentList;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -68,7 +75,7 @@ public sealed class CommandLineTests
             process.Kill(entireProcessTree: true);
             Assert.Fail($"broadsheet {string.Join(' ', args)} did not exit (is it serving?)");
         }
-        return (process.ExitCode, await stdout + await stderr);
+        return (process.ExitCode, await stdout, await stderr);
     }
 
     [Fact]
@@ -160,10 +167,17 @@ public sealed class CommandLineTests
     }
 
     /// <summary>Runs <c>serve</c> on a free loopback port over <paramref name="dataDirectory"/> until <paramref name="check"/> is done.</summary>
-    private static async Task ServeAsync(string dataDirectory, Func<HttpClient, Task> check)
+    private static Task ServeAsync(string dataDirectory, Func<HttpClient, Task> check) =>
+        ServeAsync(dataDirectory, "127.0.0.1", (client, _) => check(client));
+
+    /// <summary>
+    /// Runs <c>serve</c> listening on <paramref name="listenOn"/> (a free port; reached at 127.0.0.1) until
+    /// <paramref name="check"/> is done; <paramref name="check"/> can read what the server has printed so far.
+    /// </summary>
+    private static async Task ServeAsync(string dataDirectory, string listenOn, Func<HttpClient, Func<string>, Task> check)
     {
         var port = FreePort();
-        using var process = Process.Start(Start("serve", "--data", dataDirectory, "--urls", $"http://127.0.0.1:{port}"))!;
+        using var process = Process.Start(Start("serve", "--data", dataDirectory, "--urls", $"http://{listenOn}:{port}"))!;
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
@@ -184,7 +198,7 @@ public sealed class CommandLineTests
                 Assert.True(DateTime.UtcNow < deadline, "serve did not answer in 180 s: " + output);
                 await Task.Delay(200);
             }
-            await check(client);
+            await check(client, () => { lock (output) return output.ToString(); });
         }
         finally
         {

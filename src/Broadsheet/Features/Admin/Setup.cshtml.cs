@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Settings;
+using Broadsheet.Features.Shared;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Extensions;
 using Microsoft.AspNetCore.Identity;
@@ -15,9 +16,11 @@ namespace Broadsheet.Features.Admin;
 /// account at all; afterwards it is a 404, so nobody can use it to make a second Owner.
 /// The address it proposes is the configured one, or else the one this page was opened at; the Owner confirms or
 /// corrects it (over an SSH tunnel that is localhost), because every emailed link is built on it.
+/// A server that other machines can reach asks for the setup code it printed to its log (<see cref="SetupCode"/>).
 /// </summary>
 [AllowAnonymous] // a signed-out person must reach this page (AdminPages)
-public sealed class SetupModel(AccountService accounts, SignInManager<User> signIn, BroadsheetDb db, SiteSettingsCache settings, ContentChanges changes) : AdminPageModel
+public sealed class SetupModel(AccountService accounts, SignInManager<User> signIn, BroadsheetDb db, SiteSettingsCache settings, ContentChanges changes,
+    SetupCode setupCode, AddressLimits limits) : AdminPageModel
 {
     private static readonly SemaphoreSlim OneAtATime = new(1, 1);
 
@@ -27,6 +30,13 @@ public sealed class SetupModel(AccountService accounts, SignInManager<User> sign
 
     /// <summary>The address this page was opened at, as the browser asked for it: only ever a proposal the Owner confirms.</summary>
     public string OpenedAt => UriHelper.BuildAbsolute(Request.Scheme, Request.Host, Request.PathBase).TrimEnd('/');
+
+    /// <summary>Whether this server listens beyond loopback, so the Owner must show the code from its log.</summary>
+    public bool CodeRequired => setupCode.Required;
+
+    /// <summary>Where the code is, for the page and its refusals.</summary>
+    public string WhereTheCodeIs =>
+        $"This server listens on {string.Join(", ", setupCode.ReachableAt)}, so other machines may reach it: making the Owner needs the setup code it printed to its log at start (the line \"Setup code: …\"; restarting it prints the code again).";
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -42,6 +52,7 @@ public sealed class SetupModel(AccountService accounts, SignInManager<User> sign
         try
         {
             if (await accounts.AnyUserAsync(HttpContext.RequestAborted)) return NotFound();
+            if (await CodeRefusalAsync() is { } refused) return refused;
             if (!Site.IsAddress(Input.SiteAddress)) ModelState.AddModelError("Input.SiteAddress", "Give the site's full public address, starting with https:// (or http://).");
             if (!ModelState.IsValid) return Page();
             if (Input.Password != Input.ConfirmPassword)
@@ -69,8 +80,39 @@ public sealed class SetupModel(AccountService accounts, SignInManager<User> sign
         }
     }
 
+    /// <summary>
+    /// Off loopback: the page again with why, unless the right code came. Each code given counts against the
+    /// client address before it is compared (a burst cannot outrun the count); the right one is taken back.
+    /// </summary>
+    private async Task<IActionResult?> CodeRefusalAsync()
+    {
+        if (!setupCode.Required) return null;
+        if (string.IsNullOrWhiteSpace(Input.Code))
+        {
+            Errors = ["Give the setup code. " + WhereTheCodeIs];
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        var address = ClientAddress.KeyOf(HttpContext);
+        if (await limits.CountAsync(SetupCode.Budget, address, HttpContext.RequestAborted) > SetupCode.Budget.Limit)
+        {
+            Errors = [$"Too many wrong setup codes came from your address. Wait {SetupCode.Budget.Window.TotalMinutes:0} minutes, then try again."];
+            Response.StatusCode = StatusCodes.Status429TooManyRequests;
+            return Page();
+        }
+        if (!setupCode.Matches(Input.Code))
+        {
+            Errors = ["That is not the setup code. " + WhereTheCodeIs];
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            return Page();
+        }
+        await limits.UncountAsync(SetupCode.Budget, address, HttpContext.RequestAborted);
+        return null;
+    }
+
     public sealed class InputModel
     {
+        [StringLength(20), Display(Name = "Setup code (from the server's log)")] public string? Code { get; set; }
         [Required, StringLength(500), Display(Name = "The site's public address")] public string SiteAddress { get; set; } = "";
         [Required, EmailAddress] public string Email { get; set; } = "";
         [Required, StringLength(300), Display(Name = "Your name (as it appears in bylines)")] public string DisplayName { get; set; } = "";

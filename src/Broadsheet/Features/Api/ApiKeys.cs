@@ -29,6 +29,15 @@ public sealed class ApiKeyService(BroadsheetDb db, TimeProvider clock)
     /// <summary>LastUsedAt is written at most this often per key, so a busy integration does not write on every call.</summary>
     public static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
 
+    /// <summary>The longest name a key may have (the column's size).</summary>
+    public const int MaxNameLength = 200;
+
+    /// <summary>Why <paramref name="name"/> cannot name a key, or null if it can.</summary>
+    public static string? NameProblem(string name) =>
+        string.IsNullOrWhiteSpace(name) ? "Give the key a name, such as the integration that will use it."
+        : name.Trim().Length > MaxNameLength ? $"A key's name is at most {MaxNameLength} characters."
+        : null;
+
     public Task<List<ApiKey>> ListAsync(CancellationToken cancellationToken = default) =>
         db.ApiKeys.AsNoTracking().OrderBy(k => k.RevokedAt != null).ThenByDescending(k => k.CreatedAt).ThenByDescending(k => k.Id).ToListAsync(cancellationToken);
 
@@ -36,6 +45,7 @@ public sealed class ApiKeyService(BroadsheetDb db, TimeProvider clock)
     public async Task<(ApiKey Key, string FullKey)> CreateAsync(string name, string role, string? userId, CancellationToken cancellationToken = default)
     {
         if (!ApiKeyRoles.All.Contains(role)) throw new ArgumentException($"An API key's role is one of {string.Join(", ", ApiKeyRoles.All)}.", nameof(role));
+        if (NameProblem(name) is { } problem) throw new ArgumentException(problem, nameof(name));
         var prefix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
         var secret = Base64Url(RandomNumberGenerator.GetBytes(32));
         var key = new ApiKey
