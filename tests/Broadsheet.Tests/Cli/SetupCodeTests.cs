@@ -41,6 +41,13 @@ public sealed partial class CommandLineTests
         return Convert.ToInt32(query.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture);
     }
 
+    private static string CodeIn(string log)
+    {
+        var line = Regex.Match(log, @"Setup code: ([2-9A-Z]{4}-[2-9A-Z]{4}) \(needed at /admin/setup to make the Owner account, because this server listens on http://0\.0\.0\.0:\d+\)");
+        Assert.True(line.Success, "no setup code in the log: " + log);
+        return line.Groups[1].Value;
+    }
+
     [Fact]
     public async Task Off_loopback_setup_needs_the_code_from_the_log_counts_wrong_ones_and_makes_the_owner_with_the_right_one()
     {
@@ -49,9 +56,7 @@ public sealed partial class CommandLineTests
         {
             await ServeAsync(data, "0.0.0.0", async (server, output) =>
             {
-                var line = Regex.Match(output(), @"Setup code: ([2-9A-Z]{4}-[2-9A-Z]{4}) \(needed at /admin/setup to make the Owner account, because this server listens on http://0\.0\.0\.0:\d+\)");
-                Assert.True(line.Success, "no setup code in the log: " + output());
-                var code = line.Groups[1].Value;
+                var code = CodeIn(output());
                 var wrong = code[..^1] + (code[^1] == 'Z' ? 'Y' : 'Z');
 
                 using var browser = BrowserFrom(IPAddress.Loopback, server.BaseAddress!);
@@ -85,6 +90,30 @@ public sealed partial class CommandLineTests
                 // Used up: with an Owner there is no setup page to use it on.
                 Assert.Equal(HttpStatusCode.NotFound, (await browser.GetAsync("/admin/setup")).StatusCode);
             });
+        }
+        finally
+        {
+            SqliteConnection.ClearAllPools();
+            Directory.Delete(data, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Two_nodes_on_one_database_print_the_same_setup_code_and_one_node_s_code_works_on_the_other()
+    {
+        var data = Directory.CreateTempSubdirectory("broadsheet-cli-").FullName;
+        try
+        {
+            await ServeAsync(data, "0.0.0.0", async (first, firstLog) =>
+                await ServeAsync(data, "0.0.0.0", async (second, secondLog) =>
+                {
+                    var code = CodeIn(firstLog());
+                    Assert.Equal(code, CodeIn(secondLog()));
+                    using var browser = BrowserFrom(IPAddress.Loopback, second.BaseAddress!);
+                    var made = await browser.SubmitAsync("/admin/setup", new(Owner) { ["Input.Code"] = code });
+                    Assert.Equal(HttpStatusCode.Redirect, made.StatusCode);
+                    Assert.Equal(HttpStatusCode.NotFound, (await first.GetAsync("/admin/setup")).StatusCode);
+                }));
         }
         finally
         {

@@ -49,7 +49,8 @@ public sealed class SetupCode(IServer server, IKeyManager keys, IDataProtectionP
         if (!Required) return;
         await using var scope = scopes.CreateAsyncScope();
         if (await scope.ServiceProvider.GetRequiredService<AccountService>().AnyUserAsync(cancellationToken)) return;
-        logger.SetupCodeNeeded(Format(Current()), string.Join(", ", ReachableAt));
+        if (Current() is { } code) logger.SetupCodeNeeded(Format(code), string.Join(", ", ReachableAt));
+        else logger.NoSetupCode(string.Join(", ", ReachableAt));
     }
 
     /// <summary>Whether <paramref name="given"/> is the code (any case, dashes and spaces ignored), compared in constant time.</summary>
@@ -71,26 +72,32 @@ public sealed class SetupCode(IServer server, IKeyManager keys, IDataProtectionP
         return IPAddress.TryParse(uri.Host.Trim('[', ']'), out var ip) && IPAddress.IsLoopback(ip);
     }
 
-    /// <summary>The code the log shows: from the oldest key that is not revoked (made now if there is none).</summary>
-    private string Current()
+    /// <summary>The code the log shows: from the oldest key that is not revoked (made now if there is none); null if no key can be read.</summary>
+    private string? Current()
     {
         // Protecting something makes the key ring's first key when the database has none yet.
         if (!ActiveKeys().Any()) protection.CreateProtector("Broadsheet.SetupCode").Protect([0]);
-        return Codes().First();
+        return Codes().FirstOrDefault();
     }
 
     private IEnumerable<IKey> ActiveKeys() =>
         keys.GetAllKeys().Where(k => !k.IsRevoked).OrderBy(k => k.CreationDate).ThenBy(k => k.KeyId);
 
-    private IEnumerable<string> Codes()
+    private IEnumerable<string> Codes() => ActiveKeys().Select(CodeOf).OfType<string>();
+
+    private static string? CodeOf(IKey key)
     {
-        foreach (var key in ActiveKeys())
+        try
         {
-            // The key's own secret (its master key, in the descriptor's XML) keys the HMAC; the database row
-            // alone shows no code, and neither does anything data protection sends to browsers (key ids only).
+            // The key's own secret (its master key, in the descriptor's XML) keys the HMAC; nothing data
+            // protection sends to browsers shows it (protected payloads carry key ids only).
             var material = Encoding.UTF8.GetBytes(key.Descriptor.ExportToXml().SerializedDescriptorElement.ToString(SaveOptions.DisableFormatting));
             var mac = HMACSHA256.HashData(SHA256.HashData(material), Encoding.UTF8.GetBytes("Broadsheet setup code " + key.KeyId.ToString("D")));
-            yield return new string(mac.Take(8).Select(b => Digits[b % Digits.Length]).ToArray());
+            return new string(mac.Take(8).Select(b => Digits[b % Digits.Length]).ToArray());
+        }
+        catch (CryptographicException)
+        {
+            return null; // a key this node cannot read (encrypted to a certificate it lacks) gives no code here
         }
     }
 
@@ -114,9 +121,12 @@ public static class SetupCodeSetup
     }
 }
 
-/// <summary>The log line above, source-generated (CA1848).</summary>
+/// <summary>The log lines above, source-generated (CA1848).</summary>
 internal static partial class SetupCodeLog
 {
     [LoggerMessage(Level = LogLevel.Warning, Message = "Setup code: {Code} (needed at /admin/setup to make the Owner account, because this server listens on {Addresses})")]
     public static partial void SetupCodeNeeded(this ILogger logger, string code, string addresses);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "No setup code: this node cannot read the data protection keys, so /admin/setup cannot be used on it although it listens on {Addresses}. Make the Owner with: broadsheet user add EMAIL --role owner")]
+    public static partial void NoSetupCode(this ILogger logger, string addresses);
 }
