@@ -11,7 +11,7 @@ namespace Broadsheet.Features.Accounts;
 
 /// <summary>
 /// The rules about accounts that pages and the CLI share: one Owner, roles exist, every account
-/// that writes has an <see cref="Author"/> for its byline.
+/// that writes has an <see cref="Author"/> for its byline (<see cref="AccountAuthors"/>).
 /// </summary>
 public sealed class AccountService(UserManager<User> users, RoleManager<IdentityRole> roles, BroadsheetDb db, TimeProvider clock)
 {
@@ -53,25 +53,6 @@ public sealed class AccountService(UserManager<User> users, RoleManager<Identity
     {
         var held = await users.GetRolesAsync(user);
         return Roles.All.FirstOrDefault(held.Contains) ?? Roles.Contributor;
-    }
-
-    /// <summary>
-    /// The byline entry of an account (its first, should an Administrator have linked it to several), made on first use.
-    /// A new one is always the account's own, under a free slug: a byline without an account (imported, or a guest's)
-    /// is never taken over because the names match, since its posts would become this account's to edit and
-    /// unpublish. Only an Administrator links an account to such a byline (<see cref="LinkBylineAsync"/>).
-    /// </summary>
-    public async Task<Author> AuthorForAsync(string userId, CancellationToken cancellationToken = default)
-    {
-        var author = await db.Authors.Where(a => a.UserId == userId).OrderBy(a => a.Id).FirstOrDefaultAsync(cancellationToken);
-        if (author is not null) return author;
-        var user = await users.FindByIdAsync(userId) ?? throw new InvalidOperationException("No such user");
-        var slug = Slugs.From(user.DisplayName);
-        var unique = slug;
-        for (var n = 2; await db.Authors.AnyAsync(a => a.Slug == unique, cancellationToken); n++) unique = $"{slug}-{n}";
-        author = db.Authors.Add(new Author { DisplayName = XmlSafeText.Clean(user.DisplayName), Slug = unique, UserId = userId, Email = user.Email }).Entity;
-        await db.SaveChangesAsync(cancellationToken);
-        return author;
     }
 
     /// <summary>

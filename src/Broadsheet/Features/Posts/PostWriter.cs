@@ -1,5 +1,4 @@
 using Broadsheet.Data;
-using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Settings;
@@ -18,7 +17,7 @@ namespace Broadsheet.Features.Posts;
 /// (<see cref="XmlSafeText"/>). Importers, which write thousands of posts a batch, use those rules directly.
 /// </summary>
 public sealed class PostWriter(
-    BroadsheetDb db, ContentRenderer renderer, SiteSettingsCache settings, ContentChanges changes, AccountService accounts, TimeProvider clock)
+    BroadsheetDb db, ContentRenderer renderer, SiteSettingsCache settings, ContentChanges changes, TimeProvider clock)
 {
     /// <summary>
     /// Saves <paramref name="change"/> to a post or page (a new one when <see cref="PostChange.Id"/> is null), made by
@@ -45,7 +44,7 @@ public sealed class PostWriter(
         await using var transaction = db.Database.CurrentTransaction is null ? await db.Database.BeginTransactionAsync(cancellationToken) : null;
         // Before any field changes: finding a person's author the first time saves it.
         var ownAuthor = by is { IsPerson: true, Id: { } userId } && change.Authors is not { Count: > 0 } && post.Authors.Count == 0
-            ? await accounts.AuthorForAsync(userId, cancellationToken)
+            ? await AccountAuthors.ForAsync(db, userId, cancellationToken)
             : null;
         var wasVisible = post.IsVisible(now);
         var oldPermalink = post.Permalink;
