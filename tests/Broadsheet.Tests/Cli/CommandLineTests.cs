@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Broadsheet.Data;
 using Broadsheet.Features.Settings;
+using Broadsheet.Tests.Infrastructure;
 using Broadsheet.Tests.Site;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -13,22 +14,9 @@ namespace Broadsheet.Tests.Cli;
 /// <summary>The broadsheet executable run as a process, as its user runs it (few tests: each start costs seconds).</summary>
 public sealed class CommandLineTests
 {
-    /// <summary>src/Broadsheet's own build output, in the configuration these tests were built in.</summary>
-    private static string AppDll()
-    {
-        var here = new DirectoryInfo(AppContext.BaseDirectory);
-        var root = here;
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Broadsheet.slnx"))) root = root.Parent;
-        Assert.NotNull(root);
-        var configuration = here.Parent!.Name; // …/bin/Debug/net10.0/
-        var dll = Path.Combine(root.FullName, "src", "Broadsheet", "bin", configuration, here.Name, "broadsheet.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not built");
-        return dll;
-    }
-
     private static ProcessStartInfo Start(params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet", [AppDll(), .. args])
+        var start = new ProcessStartInfo("dotnet", [ServerProcess.AppDll(), .. args])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -99,7 +87,7 @@ public sealed class CommandLineTests
         var data = Directory.CreateTempSubdirectory("broadsheet-cli-").FullName;
         try
         {
-            var (code, output) = await RunAsync("--data", data, "serve", "--urls", $"http://127.0.0.1:{FreePort()}", option, value);
+            var (code, output) = await RunAsync("--data", data, "serve", "--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", option, value);
 
             Assert.Equal(2, code);
             Assert.Contains($"Broadsheet cannot start: {named}", output);
@@ -112,17 +100,10 @@ public sealed class CommandLineTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Runs <c>serve</c> on a free loopback port over <paramref name="dataDirectory"/> until <paramref name="check"/> is done.</summary>
     private static async Task ServeAsync(string dataDirectory, Func<HttpClient, Task> check)
     {
-        var port = FreePort();
+        var port = ServerProcess.FreePort();
         using var process = Process.Start(Start("serve", "--data", dataDirectory, "--urls", $"http://127.0.0.1:{port}"))!;
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
