@@ -71,7 +71,7 @@ public static class CommandLine
         return await StoppedBySettingsAsync(() => parsed.InvokeAsync());
     }
 
-    /// <summary>A setting that cannot be used is told as such (exit 2), not as an unhandled exception with a stack trace.</summary>
+    /// <summary>A setting that cannot be used (exit 2) or a database that cannot be reached (exit 3) is told as such, not as an unhandled exception with a stack trace.</summary>
     private static async Task<int> StoppedBySettingsAsync(Func<Task<int>> run)
     {
         try
@@ -82,6 +82,11 @@ public static class CommandLine
         {
             await Console.Error.WriteLineAsync($"Broadsheet cannot start: {setting.Message}");
             return 2;
+        }
+        catch (DatabaseUnreachableException unreachable)
+        {
+            await Console.Error.WriteLineAsync($"Broadsheet cannot start: {unreachable.Message}");
+            return DatabaseUnreachableException.ExitCode;
         }
     }
 
@@ -113,13 +118,14 @@ public static class CommandLine
     private static async Task<int> ServeAsync(string[] webArgs)
     {
         var app = Program.BuildApp(webArgs);
-        await DatabaseSetup.MigrateAsync(app.Services);
-        // Broadsheet:DemoContent=false turns the first-run demo off (the test host does).
-        if (app.Configuration.GetValue("Broadsheet:DemoContent", true))
+        try
         {
-            await using var scope = app.Services.CreateAsyncScope();
-            if (await scope.ServiceProvider.GetRequiredService<DemoContent>().CreateIfNewAsync())
-                app.Logger.CreatedDemoSite();
+            await FirstStart.RunAsync(app.Services, demoContent: true);
+        }
+        catch
+        {
+            await app.DisposeAsync(); // writes out the log, the retries of an unreachable database among it
+            throw;
         }
         await app.RunAsync();
         return 0;
@@ -172,14 +178,15 @@ public static class CommandLine
     public static async Task<WebApplication> ServicesAsync(ParseResult parsed, CancellationToken cancellationToken)
     {
         var app = Program.BuildApp([.. WebArgs(parsed, []), "--Logging:LogLevel:Default=Warning"]);
-        await DatabaseSetup.MigrateAsync(app.Services, cancellationToken);
-        return app;
+        try
+        {
+            await DatabaseSetup.MigrateAsync(app.Services, cancellationToken);
+            return app;
+        }
+        catch
+        {
+            await app.DisposeAsync(); // writes out the log, the retries of an unreachable database among it
+            throw;
+        }
     }
-}
-
-/// <summary>The log lines above, source-generated so a disabled level costs nothing (CA1848).</summary>
-internal static partial class CommandLineLog
-{
-    [LoggerMessage(Level = LogLevel.Information, Message = "Created a small demo site; import or write your own content to replace it")]
-    public static partial void CreatedDemoSite(this ILogger logger);
 }

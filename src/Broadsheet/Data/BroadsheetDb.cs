@@ -15,10 +15,10 @@ namespace Broadsheet.Data;
 
 /// <summary>
 /// The one database of a Broadsheet site. Handlers take it directly (no repository layer).
-/// Each provider has its own subclass only so that each can own a migrations set
-/// (EF Core: "Migrations with multiple providers", one context type per provider).
+/// Each provider has its own subclass (Data/Sqlite, Data/Postgres) so that each can own a migrations set
+/// (EF Core: "Migrations with multiple providers", one context type per provider) and name its dialect.
 /// </summary>
-public class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKeyContext
+public abstract class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKeyContext
 {
     protected BroadsheetDb(DbContextOptions options) : base(options) { }
 
@@ -38,8 +38,11 @@ public class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKeyContext
     public DbSet<AddressCounter> AddressCounters => Set<AddressCounter>();
     public DbSet<SignInSession> SignInSessions => Set<SignInSession>();
 
-    /// <summary>Which database engine this context talks to; the one place that may branch on it is search.</summary>
-    public virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
+    /// <summary>What differs on this context's database engine (<see cref="IDatabaseDialect"/>): ask it, not which engine it is.</summary>
+    public abstract IDatabaseDialect Dialect { get; }
+
+    /// <summary>Which database engine this context talks to, for the few callers that still branch on it.</summary>
+    public DatabaseProvider Provider => Dialect.Provider;
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -53,27 +56,3 @@ public enum DatabaseProvider
     Sqlite,
     Postgres,
 }
-
-/// <summary>The SQLite flavour of <see cref="BroadsheetDb"/>; owns Data/Migrations/Sqlite.</summary>
-public sealed class SqliteBroadsheetDb(DbContextOptions<SqliteBroadsheetDb> options) : BroadsheetDb(options)
-{
-    public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
-
-    protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
-    {
-        // SQLite stores DateTime as ISO text (which sorts correctly) but forgets its Kind;
-        // everything Broadsheet stores is UTC, so say so on the way back.
-        configurationBuilder.Properties<DateTime>().HaveConversion<UtcDateTimeConverter>();
-        configurationBuilder.Properties<DateTime?>().HaveConversion<UtcDateTimeConverter>();
-    }
-}
-
-/// <summary>The PostgreSQL flavour of <see cref="BroadsheetDb"/>; owns Data/Migrations/Postgres.</summary>
-public sealed class PostgresBroadsheetDb(DbContextOptions<PostgresBroadsheetDb> options) : BroadsheetDb(options)
-{
-    public override DatabaseProvider Provider => DatabaseProvider.Postgres;
-}
-
-internal sealed class UtcDateTimeConverter() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTime, DateTime>(
-    v => v.Kind == DateTimeKind.Utc ? v : v.ToUniversalTime(),
-    v => DateTime.SpecifyKind(v, DateTimeKind.Utc));

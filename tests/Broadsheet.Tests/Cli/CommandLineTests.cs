@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using Broadsheet.Data;
 using Broadsheet.Features.Settings;
+using Broadsheet.Tests.Infrastructure;
 using Broadsheet.Tests.Site;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -13,27 +14,7 @@ namespace Broadsheet.Tests.Cli;
 /// <summary>The broadsheet executable run as a process, as its user runs it (few tests: each start costs seconds).</summary>
 public sealed partial class CommandLineTests
 {
-    /// <summary>The configuration these tests were built in (…/bin/Debug/net10.0/), which src/Broadsheet was built in too.</summary>
-    private static string Configuration => new DirectoryInfo(AppContext.BaseDirectory).Parent!.Name;
-
-    /// <summary>src/Broadsheet, the project folder.</summary>
-    private static string AppProject()
-    {
-        var root = new DirectoryInfo(AppContext.BaseDirectory);
-        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Broadsheet.slnx"))) root = root.Parent;
-        Assert.NotNull(root);
-        return Path.Combine(root.FullName, "src", "Broadsheet");
-    }
-
-    /// <summary>src/Broadsheet's own build output, in the configuration these tests were built in.</summary>
-    private static string AppDll()
-    {
-        var dll = Path.Combine(AppProject(), "bin", Configuration, new DirectoryInfo(AppContext.BaseDirectory).Name, "broadsheet.dll");
-        Assert.True(File.Exists(dll), $"{dll} is not built");
-        return dll;
-    }
-
-    private static ProcessStartInfo Start(params string[] args) => Dotnet([AppDll(), .. args], Path.GetTempPath());
+    private static ProcessStartInfo Start(params string[] args) => Dotnet([ServerProcess.AppDll(), .. args], Path.GetTempPath());
 
     /// <summary><c>dotnet</c> with <paramref name="args"/>, run from <paramref name="workingDirectory"/>.</summary>
     private static ProcessStartInfo Dotnet(string[] args, string workingDirectory)
@@ -106,17 +87,17 @@ public sealed partial class CommandLineTests
         try
         {
             var (runCode, runOutput) = await RunAsync(Dotnet(
-                ["run", "--no-build", "--configuration", Configuration, "--project", AppProject(), "--", "export", "json", "by-dotnet-run.json"],
+                ["run", "--no-build", "--configuration", ServerProcess.Configuration, "--project", ServerProcess.AppProject(), "--", "export", "json", "by-dotnet-run.json"],
                 here));
             Assert.True(runCode == 0, runOutput);
             Assert.True(File.Exists(Path.Combine(here, "data", "broadsheet.db")), $"dotnet run made no {here}/data/broadsheet.db: " + runOutput);
             Assert.True(File.Exists(Path.Combine(here, "by-dotnet-run.json")), runOutput);
 
             var elsewhere = Directory.CreateDirectory(Path.Combine(here, "elsewhere")).FullName;
-            var (code, output) = await RunAsync(Dotnet([AppDll(), "export", "json", "by-executable.json"], elsewhere));
+            var (code, output) = await RunAsync(Dotnet([ServerProcess.AppDll(), "export", "json", "by-executable.json"], elsewhere));
             Assert.True(code == 0, output);
             Assert.True(File.Exists(Path.Combine(elsewhere, "data", "broadsheet.db")), output);
-            Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(AppDll())!, "data")), "a data folder was made beside the binary");
+            Assert.False(Directory.Exists(Path.Combine(Path.GetDirectoryName(ServerProcess.AppDll())!, "data")), "a data folder was made beside the binary");
         }
         finally
         {
@@ -146,7 +127,7 @@ public sealed partial class CommandLineTests
         var data = Directory.CreateTempSubdirectory("broadsheet-cli-").FullName;
         try
         {
-            var (code, output) = await RunAsync("--data", data, "serve", "--urls", $"http://127.0.0.1:{FreePort()}", option, value);
+            var (code, output) = await RunAsync("--data", data, "serve", "--urls", $"http://127.0.0.1:{ServerProcess.FreePort()}", option, value);
 
             Assert.Equal(2, code);
             Assert.Contains($"Broadsheet cannot start: {named}", output);
@@ -159,13 +140,6 @@ public sealed partial class CommandLineTests
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary>Runs <c>serve</c> on a free loopback port over <paramref name="dataDirectory"/> until <paramref name="check"/> is done.</summary>
     private static Task ServeAsync(string dataDirectory, Func<HttpClient, Task> check) =>
         ServeAsync(dataDirectory, "127.0.0.1", (client, _) => check(client));
@@ -176,7 +150,7 @@ public sealed partial class CommandLineTests
     /// </summary>
     private static async Task ServeAsync(string dataDirectory, string listenOn, Func<HttpClient, Func<string>, Task> check)
     {
-        var port = FreePort();
+        var port = ServerProcess.FreePort();
         using var process = Process.Start(Start("serve", "--data", dataDirectory, "--urls", $"http://{listenOn}:{port}"))!;
         var output = new System.Text.StringBuilder();
         process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };

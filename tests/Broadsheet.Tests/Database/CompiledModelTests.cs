@@ -56,11 +56,11 @@ public sealed class CompiledModelTests
         if (provider == TestProvider.Postgres)
         {
             var options = new DbContextOptionsBuilder<PostgresBroadsheetDb>();
-            DatabaseSetup.ConfigurePostgres(options, "Host=localhost;Database=not_opened", compiledModel);
+            PostgresDialect.Instance.Configure(options, "Host=localhost;Database=not_opened", compiledModel);
             return new PostgresBroadsheetDb(options.Options);
         }
         var sqliteOptions = new DbContextOptionsBuilder<SqliteBroadsheetDb>();
-        DatabaseSetup.ConfigureSqlite(sqliteOptions, "Data Source=:memory:", compiledModel);
+        SqliteDialect.Instance.Configure(sqliteOptions, "Data Source=:memory:", compiledModel);
         return new SqliteBroadsheetDb(sqliteOptions.Options);
     }
 

@@ -49,7 +49,7 @@ public sealed class ArchiveCounts
     /// <summary>Visible posts per archive month, read from the narrow archive-counts index alone.</summary>
     internal static IQueryable<MonthTotal> CountsQuery(BroadsheetDb db, DateTime nowUtc) =>
         db.VisiblePosts(nowUtc)
-            .TagWith(SqliteIndexHints.Tag("Posts", PostConfiguration.ArchiveCountsIndex))
+            .UsingIndex("Posts", PostConfiguration.ArchiveCountsIndex)
             .GroupBy(p => p.ArchiveMonth)
             .Select(g => new MonthTotal(g.Key, g.Count()));
 

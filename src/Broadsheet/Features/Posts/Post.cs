@@ -114,7 +114,7 @@ internal sealed class PostConfiguration : IEntityTypeConfiguration<Post>
         post.HasIndex(p => new { p.Kind, p.Status, p.PublishedAt });
         // The sidebar's per-month counts, read end to end from this narrow index in GROUP BY order instead
         // of from every post row (~1.6 s on 100,000 posts, after every publish). ArchiveMonth leads so that
-        // SQLite never prefers it for the home page; ArchiveCounts asks for it by name (SqliteIndexHints).
+        // SQLite never prefers it for the home page; ArchiveCounts asks for it by name (IndexHints.UsingIndex).
         post.HasIndex(p => new { p.ArchiveMonth, p.Kind, p.Status, p.PublishedAt }, ArchiveCountsIndex);
         post.HasIndex(p => p.PublishedAt);
         post.HasIndex(p => new { p.ArchiveMonth, p.Slug });

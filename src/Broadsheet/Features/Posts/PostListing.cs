@@ -40,8 +40,8 @@ public static class PostListing
 
     /// <summary>
     /// The compiled byline and tag queries. A compiled query keeps the executor (the SQL) of the first
-    /// database it ran on, so each provider has its own pair: a process serves one provider, but the
-    /// test suite runs both side by side.
+    /// database it ran on, so each context type (one per provider) has its own pair: a process serves one
+    /// provider, but the test suite runs both side by side.
     /// </summary>
     private sealed class CompiledQueries
     {
@@ -55,10 +55,9 @@ public static class PostListing
                 .SelectMany(p => p.Tags, (p, t) => new Name(p.Id, t.Name, t.Slug)));
     }
 
-    private static readonly CompiledQueries SqliteQueries = new();
-    private static readonly CompiledQueries PostgresQueries = new();
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, CompiledQueries> QueriesByContext = new();
 
-    private static CompiledQueries QueriesFor(BroadsheetDb db) => db.Provider == DatabaseProvider.Postgres ? PostgresQueries : SqliteQueries;
+    private static CompiledQueries QueriesFor(BroadsheetDb db) => QueriesByContext.GetOrAdd(db.GetType(), static _ => new CompiledQueries());
 
     public static async Task<PostPage> PageAsync(BroadsheetDb db, IQueryable<Post> filtered, int pageNumber, int pageSize, CancellationToken cancellationToken)
     {

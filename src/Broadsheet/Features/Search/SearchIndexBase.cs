@@ -53,7 +53,7 @@ public abstract class SearchIndexBase(BroadsheetDb db, TimeProvider clock, int r
     protected DateTime NowUtc => clock.GetUtcNow().UtcDateTime;
 
     public static ISearchIndex For(BroadsheetDb db, TimeProvider clock, int rankingWindow = DefaultRankingWindow) =>
-        db.Provider == DatabaseProvider.Postgres ? new PostgresSearchIndex(db, clock, rankingWindow) : new SqliteSearchIndex(db, clock, rankingWindow);
+        db.Dialect.SearchIndex(db, clock, rankingWindow);
 
     public async Task IndexAsync(IReadOnlyCollection<SearchDocument> documents, CancellationToken cancellationToken = default)
     {

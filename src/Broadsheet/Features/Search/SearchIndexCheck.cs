@@ -1,4 +1,3 @@
-using System.Data;
 using Broadsheet.Data;
 using Microsoft.EntityFrameworkCore;
 
@@ -9,16 +8,14 @@ namespace Broadsheet.Features.Search;
 /// content before search existed, a database restored or imported without it, or a save whose indexing
 /// was cut off by a crash. It works in short batches (<c>Search:FillBatchSize</c> records, one short
 /// transaction each, <c>Search:FillPause</c> between them), so the site answers and writers get their
-/// turn throughout; stopped half-way, the next start carries on with what is still missing. On
-/// PostgreSQL several nodes may start at once: a session advisory lock lets one node fill while the
+/// turn throughout; stopped half-way, the next start carries on with what is still missing. Several
+/// nodes may start at once: the fill lock (<see cref="DatabaseLocks.SearchFill"/>, taken like the
+/// first-start lock through <see cref="IDatabaseDialect.LockAsync"/>) lets one node fill while the
 /// others wait for it and then find nothing left to do (and writes are upserts, so an overlap would
 /// be harmless anyway). Off with <c>Search:IndexOnStart=false</c>.
 /// </summary>
 public sealed class SearchIndexCheck(IServiceScopeFactory scopes, IConfiguration configuration, ILogger<SearchIndexCheck> logger) : BackgroundService
 {
-    /// <summary>The advisory lock key of the fill on PostgreSQL ("bsearch" in ASCII).</summary>
-    public const long FillLockKey = 0x62_73_65_61_72_63_68;
-
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         if (!configuration.GetValue("Search:IndexOnStart", true)) return;
@@ -31,7 +28,7 @@ public sealed class SearchIndexCheck(IServiceScopeFactory scopes, IConfiguration
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
             if (await db.Database.GetPendingMigrationsAsync(stoppingToken) is { } pending && pending.Any()) return;
-            await using var fillLock = await FillLock.TakeAsync(db, stoppingToken);
+            await using var fillLock = await db.Dialect.LockAsync(db, DatabaseLocks.SearchFill, stoppingToken);
             var index = (SearchIndexBase)scope.ServiceProvider.GetRequiredService<ISearchIndex>();
             var count = await index.FillMissingAsync(batchSize, pause, done =>
             {
@@ -46,44 +43,6 @@ public sealed class SearchIndexCheck(IServiceScopeFactory scopes, IConfiguration
         {
             // Search works for everything saved from now on; the next start or `broadsheet search reindex` covers the rest.
             logger.FillFailed(e);
-        }
-    }
-
-    /// <summary>On PostgreSQL, a session advisory lock on a connection of its own, held for the whole fill; nothing on SQLite.</summary>
-    private sealed class FillLock(IDbConnection? connection) : IAsyncDisposable
-    {
-        public static async Task<FillLock> TakeAsync(BroadsheetDb db, CancellationToken cancellationToken)
-        {
-            if (db.Provider != DatabaseProvider.Postgres) return new FillLock(null);
-            var connection = new Npgsql.NpgsqlConnection(db.Database.GetConnectionString());
-            try
-            {
-                await connection.OpenAsync(cancellationToken);
-                await using var command = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_lock({FillLockKey})", connection);
-                command.CommandTimeout = 0; // waits while another node fills
-                await command.ExecuteNonQueryAsync(cancellationToken);
-                return new FillLock(connection);
-            }
-            catch
-            {
-                await connection.DisposeAsync();
-                throw;
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (connection is not Npgsql.NpgsqlConnection npgsql) return;
-            try
-            {
-                await using var command = new Npgsql.NpgsqlCommand($"SELECT pg_advisory_unlock({FillLockKey})", npgsql);
-                await command.ExecuteNonQueryAsync();
-            }
-            catch (Npgsql.NpgsqlException)
-            {
-                // Closing the session releases it anyway.
-            }
-            await npgsql.DisposeAsync();
         }
     }
 }

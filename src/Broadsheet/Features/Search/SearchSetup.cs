@@ -8,8 +8,7 @@ public static class SearchSetup
     /// <summary>The search index for the configured database, and the interceptor that keeps it in step with every SaveChanges.</summary>
     public static IServiceCollection AddSearch(this IServiceCollection services)
     {
-        services.ConfigureDbContext<SqliteBroadsheetDb>(o => o.AddInterceptors(SearchSync.Instance));
-        services.ConfigureDbContext<PostgresBroadsheetDb>(o => o.AddInterceptors(SearchSync.Instance));
+        services.ConfigureBroadsheetDb(o => o.AddInterceptors(SearchSync.Instance));
         // Read once, not on every request's scope.
         services.AddSingleton(sp => new RankingWindow(Math.Max(0, sp.GetRequiredService<IConfiguration>().GetValue("Search:RankingWindow", SearchIndexBase.DefaultRankingWindow))));
         services.AddScoped(sp => SearchIndexBase.For(sp.GetRequiredService<BroadsheetDb>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<RankingWindow>().Matches));

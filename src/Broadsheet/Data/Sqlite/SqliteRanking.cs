@@ -1,8 +1,9 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using Broadsheet.Features.Search;
 using Microsoft.Data.Sqlite;
 
-namespace Broadsheet.Features.Search;
+namespace Broadsheet.Data;
 
 /// <summary>
 /// <c>broadsheet_rank(search_fts, prefix_mask, weight…)</c>: an FTS5 ranking function registered on

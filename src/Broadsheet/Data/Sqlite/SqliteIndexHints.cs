@@ -1,12 +1,13 @@
 using System.Data.Common;
 using System.Text.RegularExpressions;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 
 namespace Broadsheet.Data;
 
 /// <summary>
 /// Lets one LINQ query name the SQLite index it must use (<c>INDEXED BY</c>), which EF cannot express.
-/// Tag the query with <see cref="Tag"/>; on SQLite this interceptor adds <c>INDEXED BY</c> to the tagged
+/// Ask with <see cref="IndexHints.UsingIndex"/> (which tags the query with <see cref="Tag"/>); on SQLite this interceptor adds <c>INDEXED BY</c> to the tagged
 /// table in the FROM clause; elsewhere the tag is only a comment (PostgreSQL plans from statistics).
 /// Why: without <c>ANALYZE</c> statistics SQLite picks indexes by rule of thumb, and the rule that serves
 /// the home page ("seek by Kind and Status") is the wrong one for a count over every post, where a narrow
@@ -20,7 +21,7 @@ internal sealed partial class SqliteIndexHints : DbCommandInterceptor
     private const string Marker = "sqlite-index:";
 
     /// <summary>The query tag that asks for <paramref name="index"/> on <paramref name="table"/>.</summary>
-    public static string Tag(string table, string index) => $"{Marker} {table} {index}";
+    internal static string Tag(string table, string index) => $"{Marker} {table} {index}";
 
     public override InterceptionResult<DbDataReader> ReaderExecuting(DbCommand command, CommandEventData eventData, InterceptionResult<DbDataReader> result)
     {
@@ -38,7 +39,7 @@ internal sealed partial class SqliteIndexHints : DbCommandInterceptor
     {
         var sql = command.CommandText;
         if (!sql.StartsWith("-- ", StringComparison.Ordinal) || !sql.Contains(Marker, StringComparison.Ordinal)) return;
-        // Once only: the pooled context and the context factory are both configured through ConfigureSqlite,
+        // Once only: the pooled context and the context factory are both configured through SqliteDialect.Configure,
         // and both configurations reach the same options, so the interceptor is listed twice.
         if (sql.Contains(" INDEXED BY ", StringComparison.Ordinal)) return;
         var hint = HintLine().Match(sql);
@@ -54,4 +55,12 @@ internal sealed partial class SqliteIndexHints : DbCommandInterceptor
 
     [GeneratedRegex(@"^-- sqlite-index: (?<table>\w+) (?<index>\w+)$", RegexOptions.Multiline | RegexOptions.CultureInvariant)]
     private static partial Regex HintLine();
+}
+
+/// <summary>The provider-neutral way for a query to name its index; what it does on each provider is <see cref="SqliteIndexHints"/>'s to say.</summary>
+public static class IndexHints
+{
+    /// <summary>Reads <paramref name="table"/> through <paramref name="index"/> where the provider lets a query choose (SQLite); elsewhere a comment.</summary>
+    public static IQueryable<T> UsingIndex<T>(this IQueryable<T> query, string table, string index) =>
+        query.TagWith(SqliteIndexHints.Tag(table, index));
 }
