@@ -1,3 +1,4 @@
+using Broadsheet.Data.WorkQueue;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Import;
@@ -37,6 +38,7 @@ public class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKeyContext
     public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
     public DbSet<AddressCounter> AddressCounters => Set<AddressCounter>();
     public DbSet<SignInSession> SignInSessions => Set<SignInSession>();
+    public DbSet<WorkItem> WorkItems => Set<WorkItem>();
 
     /// <summary>Which database engine this context talks to; the one place that may branch on it is search.</summary>
     public virtual DatabaseProvider Provider => DatabaseProvider.Sqlite;
