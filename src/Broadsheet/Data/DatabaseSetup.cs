@@ -23,6 +23,7 @@ public static class DatabaseSetup
             services.AddPooledDbContextFactory<PostgresBroadsheetDb>(o => ConfigurePostgres(o, connectionString));
             services.AddSingleton<IDbContextFactory<BroadsheetDb>>(sp =>
                 new UpcastFactory<PostgresBroadsheetDb>(sp.GetRequiredService<IDbContextFactory<PostgresBroadsheetDb>>()));
+            services.AddSingleton<WorkQueue.IWorkQueueClaim, Postgres.PostgresWorkQueueClaim>();
         }
         else
         {
@@ -30,6 +31,7 @@ public static class DatabaseSetup
             services.AddPooledDbContextFactory<SqliteBroadsheetDb>(o => ConfigureSqlite(o, connectionString));
             services.AddSingleton<IDbContextFactory<BroadsheetDb>>(sp =>
                 new UpcastFactory<SqliteBroadsheetDb>(sp.GetRequiredService<IDbContextFactory<SqliteBroadsheetDb>>()));
+            services.AddSingleton<WorkQueue.IWorkQueueClaim, Sqlite.SqliteWorkQueueClaim>();
         }
         return services;
     }
