@@ -24,7 +24,7 @@ public sealed class WorkQueueOptions
     public int MaxAttempts { get; set; } = 5;
 
     /// <summary>Items this node runs at once.</summary>
-    public int Concurrency { get; set; } = 2;
+    public int Concurrency { get; set; } = 1;
 
     /// <summary>The heartbeat renews the lease this often: three beats per lease, so one missed beat loses nothing.</summary>
     internal TimeSpan HeartbeatInterval => LeaseTime / 3;
