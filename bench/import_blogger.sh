@@ -25,7 +25,7 @@ start=$(date +%s.%N)
 end=$(date +%s.%N)
 echo "reference_cli_start_s $(echo "$end - $start" | bc -l | xargs printf '%.2f') s"
 start=$(date +%s.%N)
-"$work/app/broadsheet" --data "$work/data" import blogger "$work/blog.xml" > "$work/summary.txt"
+"$work/app/broadsheet" --data "$work/data" import blogger --run "$work/blog.xml" > "$work/summary.txt"
 end=$(date +%s.%N)
 grep -E '^(posts|redirects|tags)' "$work/summary.txt" >&2
 echo "import_blogger_10k_s $(echo "$end - $start" | bc -l | xargs printf '%.2f') s"

@@ -50,6 +50,6 @@ kill "$server"; wait "$server" 2>/dev/null || true; server=""
 # Reference: the same file imported by the CLI verb (a file on disk, no upload) into a fresh data folder, so
 # what the server's figure owes to the import itself (its bookkeeping per post) is plain beside it.
 "$app/broadsheet" --data "$work/cli" export json "$work/empty.json" >/dev/null
-/usr/bin/time -f '%M' -o "$work/cli.rss" "$app/broadsheet" --data "$work/cli" import blogger "$work/blog.xml" >/dev/null 2>&1
+/usr/bin/time -f '%M' -o "$work/cli.rss" "$app/broadsheet" --data "$work/cli" import blogger --run "$work/blog.xml" >/dev/null 2>&1
 echo "reference_cli_import_peak_rss_mb $(awk '{printf "%.0f", $1 / 1024}' "$work/cli.rss") MB"
 echo "machine_load_1m $(cut -d' ' -f1 /proc/loadavg) load"

@@ -1,5 +1,6 @@
 using Broadsheet.Cli;
 using Broadsheet.Data;
+using Broadsheet.Data.WorkQueue;
 using Broadsheet.Email;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Admin;
@@ -50,6 +51,7 @@ public sealed class Program
         builder.Services.AddSingleton<ContentChanges>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<ContentChanges>());
         builder.Services.AddStartupMemoryRelease();
+        builder.Services.AddWorkQueue();
 
         // Content
         builder.Services.AddSingleton<ContentRenderer>();

@@ -1,3 +1,4 @@
+using Broadsheet.Data.WorkQueue;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Import;
@@ -37,6 +38,7 @@ public abstract class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKey
     public DbSet<ImportJob> ImportJobs => Set<ImportJob>();
     public DbSet<AddressCounter> AddressCounters => Set<AddressCounter>();
     public DbSet<SignInSession> SignInSessions => Set<SignInSession>();
+    public DbSet<WorkItem> WorkItems => Set<WorkItem>();
 
     /// <summary>What differs on this context's database engine (<see cref="IDatabaseDialect"/>): ask it, not which engine it is.</summary>
     public abstract IDatabaseDialect Dialect { get; }

@@ -8,7 +8,7 @@ namespace Broadsheet.Data;
 /// <summary>
 /// Keeps every node's caches honest. Whoever changes public content calls <see cref="PublishedAsync"/>:
 /// it bumps <see cref="ContentState.Version"/> in the database and evicts this node's caches at once.
-/// A background loop on every node polls that version (a single-row read every <see cref="PollInterval"/>)
+/// A loop on every node (<see cref="NodeLoop"/>) polls that version (a single-row read every <see cref="PollInterval"/>)
 /// and evicts when another node changed it, and also when a scheduled post's time has come, so a
 /// scheduled post shows up on every node within one poll interval of its time, without a restart.
 /// Each eviction the poll makes is repeated on the following poll: a request that read the old
@@ -18,8 +18,8 @@ public sealed class ContentChanges(
     IServiceScopeFactory scopes,
     IOutputCacheStore outputCache,
     SiteSettingsCache settings,
-    TimeProvider clock,
-    ILogger<ContentChanges> logger) : BackgroundService
+    TimeProvider time,
+    ILogger<ContentChanges> logger) : NodeLoop(time, logger)
 {
     /// <summary>The output-cache tag on every public page and feed.</summary>
     public const string PublicTag = "public";
@@ -30,7 +30,7 @@ public sealed class ContentChanges(
     private long knownVersion = -1;
     private DateTime? nextScheduledUtc;
     private bool evictAgain;
-    private DateTime lastModifiedUtc = Truncate(clock.GetUtcNow().UtcDateTime);
+    private DateTime lastModifiedUtc = Truncate(time.GetUtcNow().UtcDateTime);
 
     /// <summary>
     /// When public content last changed, as far as this node knows: the later of the last edit and
@@ -41,7 +41,7 @@ public sealed class ContentChanges(
     {
         get
         {
-            var now = Truncate(clock.GetUtcNow().UtcDateTime);
+            var now = Truncate(Clock.GetUtcNow().UtcDateTime);
             var known = lastModifiedUtc;
             return known < now ? known : now;
         }
@@ -55,7 +55,7 @@ public sealed class ContentChanges(
     /// <summary>Call after saving a change that the public may see.</summary>
     public async Task PublishedAsync(BroadsheetDb db, CancellationToken cancellationToken = default)
     {
-        var now = clock.GetUtcNow().UtcDateTime;
+        var now = Clock.GetUtcNow().UtcDateTime;
         await db.ContentState.ExecuteUpdateAsync(s => s
             .SetProperty(c => c.Version, c => c.Version + 1)
             .SetProperty(c => c.ChangedAt, now), cancellationToken);
@@ -79,38 +79,17 @@ public sealed class ContentChanges(
         Evicted?.Invoke();
     }
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(PollInterval, clock);
-        do
-        {
-            try
-            {
-                await PollAsync(stoppingToken);
-            }
-            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e)
-            {
-                // A missed poll only delays an eviction; keep going.
-                logger.PollingFailed(e);
-            }
-        }
-        while (await NextTickAsync(timer, stoppingToken));
-    }
+    protected override string What => "poll for content changes";
 
-    private static async Task<bool> NextTickAsync(PeriodicTimer timer, CancellationToken stoppingToken)
+    // A missed poll only delays an eviction; the loop tries again.
+    protected override TimeSpan Interval => PollInterval;
+
+    protected override TimeSpan MaxBackoff => TimeSpan.FromSeconds(30);
+
+    protected override async Task<bool> RunOnceAsync(CancellationToken stoppingToken)
     {
-        try
-        {
-            return await timer.WaitForNextTickAsync(stoppingToken);
-        }
-        catch (OperationCanceledException)
-        {
-            return false;
-        }
+        await PollAsync(stoppingToken);
+        return true;
     }
 
     private static DateTime Truncate(DateTime utc) => new(utc.Ticks - utc.Ticks % TimeSpan.TicksPerSecond, DateTimeKind.Utc);
@@ -129,7 +108,7 @@ public sealed class ContentChanges(
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
-            var now = clock.GetUtcNow().UtcDateTime;
+            var now = Clock.GetUtcNow().UtcDateTime;
             var state = await db.ContentState.AsNoTracking().Where(s => s.Id == ContentState.SingletonId).FirstOrDefaultAsync(cancellationToken);
             var version = state?.Version ?? 0;
             var due = nextScheduledUtc is { } next && next <= now;
@@ -162,11 +141,4 @@ public sealed class ContentChanges(
             gate.Release();
         }
     }
-}
-
-/// <summary>The log lines above, source-generated so a disabled level costs nothing (CA1848).</summary>
-internal static partial class ContentChangesLog
-{
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Polling for content changes failed")]
-    public static partial void PollingFailed(this ILogger logger, Exception e);
 }

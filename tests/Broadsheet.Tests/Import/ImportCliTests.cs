@@ -59,14 +59,14 @@ public abstract class ImportCliTests(TestProvider provider) : IDisposable
         var site = Site("blog");
         var file = Write("blog.xml", Samples.BloggerClassic);
 
-        var first = await RunAsync(site, "import", "blogger", file);
+        var first = await RunAsync(site, "import", "blogger", file, "--run");
         Assert.True(first.Code == 0, first.Error);
         Assert.Matches(@"posts\s+2", first.Out);
         Assert.Matches(@"comments\s+1", first.Out);
         Assert.Matches(@"sanitised\s+3", first.Out);
         Assert.Contains("template", first.Out);
 
-        var second = await RunAsync(site, "import", "blogger", file);
+        var second = await RunAsync(site, "import", "blogger", file, "--run");
         Assert.Equal(0, second.Code);
         Assert.Matches(@"posts\s+0", second.Out);
         Assert.Matches(@"already imported\s+4", second.Out);
@@ -78,7 +78,7 @@ public abstract class ImportCliTests(TestProvider provider) : IDisposable
         var site = Site("bad");
         var truncated = Write("wp.xml", Samples.WordPress[..(Samples.WordPress.Length / 2)]);
 
-        var result = await RunAsync(site, "import", "wordpress", truncated);
+        var result = await RunAsync(site, "import", "wordpress", truncated, "--run");
 
         Assert.Equal(1, result.Code);
         Assert.Contains("wp.xml, line", result.Error);
@@ -105,7 +105,7 @@ public abstract class ImportCliTests(TestProvider provider) : IDisposable
     public async Task Export_then_import_json_into_a_new_site_gives_the_same_backup()
     {
         var old = Site("old");
-        var imported = await RunAsync(old, "import", "wordpress", Write("wp.xml", Samples.WordPress));
+        var imported = await RunAsync(old, "import", "wordpress", Write("wp.xml", Samples.WordPress), "--run");
         Assert.Equal(0, imported.Code);
         Assert.Matches(@"with password\s+1", imported.Out);
         var first = Path.Combine(folder, "first.json");

@@ -14,8 +14,11 @@ public sealed class PostgresDialect : IDatabaseDialect
 
     public DatabaseProvider Provider => DatabaseProvider.Postgres;
 
-    public void AddContexts(IServiceCollection services, string connectionString) =>
+    public void AddContexts(IServiceCollection services, string connectionString)
+    {
         DatabaseSetup.AddContexts<PostgresBroadsheetDb>(services, o => Configure(o, connectionString));
+        services.AddSingleton<WorkQueue.IWorkQueueClaim, Postgres.PostgresWorkQueueClaim>();
+    }
 
     // Collections in queries (ids.Contains(p.Id)) go to PostgreSQL as one array parameter (= ANY): see DatabaseSetup.AddContexts.
     public void Configure(DbContextOptionsBuilder options, string connectionString, bool compiledModel = true)

@@ -19,8 +19,11 @@ public sealed class SqliteDialect : IDatabaseDialect
 
     public DatabaseProvider Provider => DatabaseProvider.Sqlite;
 
-    public void AddContexts(IServiceCollection services, string connectionString) =>
+    public void AddContexts(IServiceCollection services, string connectionString)
+    {
         DatabaseSetup.AddContexts<SqliteBroadsheetDb>(services, o => Configure(o, connectionString));
+        services.AddSingleton<WorkQueue.IWorkQueueClaim, Sqlite.SqliteWorkQueueClaim>();
+    }
 
     // Collections in queries (ids.Contains(p.Id)) go to SQLite as one json_each parameter: see DatabaseSetup.AddContexts.
     public void Configure(DbContextOptionsBuilder options, string connectionString, bool compiledModel = true)

@@ -1,3 +1,4 @@
+using Broadsheet.Data.WorkQueue;
 using Broadsheet.Features.Export;
 
 namespace Broadsheet.Features.Import;
@@ -9,9 +10,9 @@ public static class ImportServices
     {
         services.AddScoped<Importer>();
         services.AddScoped<JsonBackup>();
-        // Admin uploads run in the background on whichever node claims them.
+        // Uploads and `import --run` are work items, run by whichever node's runner claims them.
         services.AddSingleton<ImportJobs>();
-        services.AddHostedService(sp => sp.GetRequiredService<ImportJobs>());
+        services.AddWork<ImportWork>(ImportJobs.WorkKind);
         return services;
     }
 }

@@ -32,7 +32,10 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
     private DateTime Now => clock.GetUtcNow().UtcDateTime;
     private TimeProvider Clock => clock;
 
-    public async Task<ImportSummary> ImportAsync(ImportFormat format, Stream file, string fileName, IProgress<ImportProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <param name="beforeCommit">Runs in the import's transaction just before it commits, with the summary: an import
+    /// job records its end there, so "imported" and "recorded as imported" commit together, or neither does.</param>
+    public async Task<ImportSummary> ImportAsync(ImportFormat format, Stream file, string fileName, IProgress<ImportProgress>? progress = null,
+        Func<ImportSummary, CancellationToken, Task>? beforeCommit = null, CancellationToken cancellationToken = default)
     {
         // The readers are synchronous (XmlReader over a stream); an upload's request body must not be read
         // synchronously, so anything that is not a file is first spooled to a temporary one.
@@ -42,7 +45,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             await using var temp = new FileStream(spool, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024, FileOptions.DeleteOnClose | FileOptions.Asynchronous);
             await file.CopyToAsync(temp, cancellationToken);
             temp.Position = 0;
-            return await ImportAsync(format, temp, fileName, progress, cancellationToken);
+            return await ImportAsync(format, temp, fileName, progress, beforeCommit, cancellationToken);
         }
 
         var total = file.CanSeek ? file.Length - file.Position : (long?)null;
@@ -72,6 +75,7 @@ public sealed class Importer(BroadsheetDb db, PostWriter writer, ContentRenderer
             // A bad file (malformed, truncated, not UTF-8) surfaces here, before anything is committed.
             await reading;
             await run.FinishAsync(cancellationToken);
+            if (beforeCommit is not null) await beforeCommit(run.Summary, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
         }
         finally

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Broadsheet.Data;
 
 namespace Broadsheet.Features.Search;
 
@@ -12,41 +13,26 @@ namespace Broadsheet.Features.Search;
 /// after a handful of saves. PostgreSQL's GIN index needs nothing of the kind (autovacuum tidies it),
 /// so there this does nothing.
 /// </summary>
-public sealed class SearchIndexUpkeep(IServiceScopeFactory scopes, IConfiguration configuration, TimeProvider clock, ILogger<SearchIndexUpkeep> logger) : BackgroundService
+public sealed class SearchIndexUpkeep(IServiceScopeFactory scopes, IConfiguration configuration, TimeProvider clock, ILogger<SearchIndexUpkeep> logger) : NodeLoop(clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var every = configuration.GetValue("Search:TidyEvery", TimeSpan.FromMinutes(10));
-        if (every <= TimeSpan.Zero) return;
-        var atSegments = configuration.GetValue("Search:TidyAtSegments", 4);
-        try
-        {
-            while (!stoppingToken.IsCancellationRequested)
-            {
-                await Task.Delay(every, clock, stoppingToken);
-                await TidyOnceAsync(atSegments, stoppingToken);
-            }
-        }
-        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
-        {
-        }
-    }
+    private readonly TimeSpan every = configuration.GetValue("Search:TidyEvery", TimeSpan.FromMinutes(10));
+    private readonly int atSegments = configuration.GetValue("Search:TidyAtSegments", 4);
 
-    private async Task TidyOnceAsync(int atSegments, CancellationToken stoppingToken)
+    // Searches work on an untidy index, only slower; a failed round is tried again later.
+    protected override string What => "tidy the search index";
+    protected override TimeSpan Interval => every;
+    protected override TimeSpan MaxBackoff => TimeSpan.FromHours(1);
+    protected override bool RunAtStart => false;
+
+    protected override async Task<bool> RunOnceAsync(CancellationToken stoppingToken)
     {
-        try
-        {
-            await using var scope = scopes.CreateAsyncScope();
-            var index = (SearchIndexBase)scope.ServiceProvider.GetRequiredService<ISearchIndex>();
-            var watch = Stopwatch.StartNew();
-            if (await index.TidyAsync(atSegments, stoppingToken) is { } pieces)
-                logger.Merged(pieces, watch.Elapsed.TotalSeconds);
-        }
-        catch (Exception e) when (e is not OperationCanceledException)
-        {
-            // Searches work on an untidy index, only slower; the next round tries again.
-            logger.TidyFailed(e);
-        }
+        if (every <= TimeSpan.Zero) return false;
+        await using var scope = scopes.CreateAsyncScope();
+        var index = (SearchIndexBase)scope.ServiceProvider.GetRequiredService<ISearchIndex>();
+        var watch = Stopwatch.StartNew();
+        if (await index.TidyAsync(atSegments, stoppingToken) is { } pieces)
+            Logger.Merged(pieces, watch.Elapsed.TotalSeconds);
+        return true;
     }
 }
 
@@ -55,7 +41,4 @@ internal static partial class SearchIndexUpkeepLog
 {
     [LoggerMessage(Level = LogLevel.Information, Message = "Merged the search index's {Pieces} pieces into one in {Seconds:0.0} s")]
     public static partial void Merged(this ILogger logger, int pieces, double seconds);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Could not tidy the search index; trying again later")]
-    public static partial void TidyFailed(this ILogger logger, Exception e);
 }

@@ -1,3 +1,5 @@
+using Broadsheet.Data;
+
 namespace Broadsheet.Features.Shared;
 
 /// <summary>
@@ -17,27 +19,29 @@ namespace Broadsheet.Features.Shared;
 /// </summary>
 internal sealed class StartupMemoryRelease(
     IHostApplicationLifetime lifetime, IConfiguration configuration, IServiceProvider services, StartupMemoryRelease.Pipeline pipeline,
-    ILogger<StartupMemoryRelease> logger) : IHostedService
+    TimeProvider clock, ILogger<StartupMemoryRelease> logger) : NodeLoop(clock, logger)
 {
     private static readonly object WarmUpKey = new();
 
-    public Task StartAsync(CancellationToken cancellationToken)
+    protected override string What => "warm up and release start-up memory";
+    protected override TimeSpan Interval => TimeSpan.Zero;
+
+    /// <summary>One round, once the server has started; the loop then ends.</summary>
+    protected override async Task<bool> RunOnceAsync(CancellationToken stoppingToken)
     {
-        if (configuration.GetValue("Memory:ReleaseAfterStart", true))
-        {
-            var warmUp = configuration.GetValue("Memory:WarmUpHomePage", true);
-            lifetime.ApplicationStarted.Register(() => _ = Task.Run(() => ReleaseAsync(warmUp)));
-        }
-        return Task.CompletedTask;
+        if (!configuration.GetValue("Memory:ReleaseAfterStart", true)) return false;
+        await WhenStartedAsync(stoppingToken);
+        if (configuration.GetValue("Memory:WarmUpHomePage", true)) await WarmUpAsync();
+        if (lifetime.ApplicationStopping.IsCancellationRequested) return false;
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        return false;
     }
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
-
-    private async Task ReleaseAsync(bool warmUp)
+    private Task WhenStartedAsync(CancellationToken stoppingToken)
     {
-        if (warmUp) await WarmUpAsync();
-        if (lifetime.ApplicationStopping.IsCancellationRequested) return;
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        lifetime.ApplicationStarted.Register(() => started.TrySetResult());
+        return started.Task.WaitAsync(stoppingToken);
     }
 
     /// <summary>True for the warm-up's own request (the output cache leaves it alone).</summary>

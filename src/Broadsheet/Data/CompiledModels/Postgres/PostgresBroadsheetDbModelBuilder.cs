@@ -12,13 +12,14 @@ namespace Broadsheet.Data.CompiledModels.Postgres
     public partial class PostgresBroadsheetDbModel
     {
         private PostgresBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("4aa955d5-9345-4cc3-8d24-183b50b6105e"), entityTypeCount: 23)
+            : base(skipDetectChanges: false, modelId: new Guid("652a32d0-a140-47e7-80c0-350b922cfd8b"), entityTypeCount: 24)
         {
         }
 
         partial void Initialize()
         {
             var contentState = ContentStateEntityType.Create(this);
+            var workItem = WorkItemEntityType.Create(this);
             var apiKey = ApiKeyEntityType.Create(this);
             var signInSession = SignInSessionEntityType.Create(this);
             var user = UserEntityType.Create(this);
@@ -60,6 +61,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             TagEntityType.CreateSkipNavigation1(tag, post, postTags);
 
             ContentStateEntityType.CreateAnnotations(contentState);
+            WorkItemEntityType.CreateAnnotations(workItem);
             ApiKeyEntityType.CreateAnnotations(apiKey);
             SignInSessionEntityType.CreateAnnotations(signInSession);
             UserEntityType.CreateAnnotations(user);

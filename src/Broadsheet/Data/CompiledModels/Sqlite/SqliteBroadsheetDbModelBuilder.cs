@@ -11,13 +11,14 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
     public partial class SqliteBroadsheetDbModel
     {
         private SqliteBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("af62a515-d8d4-4f53-8f7d-dd7b737d24ea"), entityTypeCount: 23)
+            : base(skipDetectChanges: false, modelId: new Guid("30ba22a4-bb40-4ad5-a1a4-357f2cf5a109"), entityTypeCount: 24)
         {
         }
 
         partial void Initialize()
         {
             var contentState = ContentStateEntityType.Create(this);
+            var workItem = WorkItemEntityType.Create(this);
             var apiKey = ApiKeyEntityType.Create(this);
             var signInSession = SignInSessionEntityType.Create(this);
             var user = UserEntityType.Create(this);
@@ -59,6 +60,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             TagEntityType.CreateSkipNavigation1(tag, post, postTags);
 
             ContentStateEntityType.CreateAnnotations(contentState);
+            WorkItemEntityType.CreateAnnotations(workItem);
             ApiKeyEntityType.CreateAnnotations(apiKey);
             SignInSessionEntityType.CreateAnnotations(signInSession);
             UserEntityType.CreateAnnotations(user);

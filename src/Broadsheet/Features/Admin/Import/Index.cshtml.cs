@@ -61,7 +61,7 @@ public sealed class IndexModel(BroadsheetDb db, ImportJobs jobs, IConfiguration 
         if (format is null)
             return await RefuseAsync($"{Upload.FileName}: this does not look like a Blogger export (an Atom feed), a WordPress export (an RSS file) or a Broadsheet JSON backup. Choose the format if you are sure.", StatusCodes.Status400BadRequest, cancellationToken);
         var name = Path.GetFileName(Upload.FileName);
-        var id = await jobs.QueueAsync(db, format.Value, string.IsNullOrWhiteSpace(name) ? "upload" : name, upload, UserId, cancellationToken);
+        var (id, _) = await jobs.QueueAsync(db, format.Value, string.IsNullOrWhiteSpace(name) ? "upload" : name, upload, UserId, cancellationToken);
         return Redirect($"/admin/import/{id}");
     }
 
