@@ -9,6 +9,7 @@ using Broadsheet.Features.Archive;
 using Broadsheet.Features.Feeds;
 using Broadsheet.Features.Import;
 using Broadsheet.Features.Media;
+using Broadsheet.Features.Newsletters;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Search;
 using Broadsheet.Features.Settings;
@@ -64,6 +65,7 @@ public sealed class Program
         // Accounts and their mail
         builder.Services.AddBroadsheetAccounts(builder.Configuration);
         builder.Services.AddBroadsheetEmail(builder.Configuration);
+        builder.Services.AddBroadsheetNewsletters();
         builder.Services.AddSetupCode();
 
         // Web: Razor Pages from the feature folders. Every admin page needs a signed-in staff member unless its

@@ -1,12 +1,15 @@
 using Broadsheet.Data.WorkQueue;
+using Broadsheet.Email;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Import;
 using Broadsheet.Features.Media;
+using Broadsheet.Features.Newsletters;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Settings;
 using Broadsheet.Features.Shared;
+using Broadsheet.Features.Subscribers;
 using Broadsheet.Features.Tags;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -39,6 +42,15 @@ public abstract class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKey
     public DbSet<AddressCounter> AddressCounters => Set<AddressCounter>();
     public DbSet<SignInSession> SignInSessions => Set<SignInSession>();
     public DbSet<WorkItem> WorkItems => Set<WorkItem>();
+    public DbSet<Newsletter> Newsletters => Set<Newsletter>();
+    public DbSet<NewsletterIssue> NewsletterIssues => Set<NewsletterIssue>();
+    public DbSet<Subscriber> Subscribers => Set<Subscriber>();
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<ConsentRecord> ConsentRecords => Set<ConsentRecord>();
+    public DbSet<Suppression> Suppressions => Set<Suppression>();
+    public DbSet<Delivery> Deliveries => Set<Delivery>();
+    public DbSet<DkimKey> DkimKeys => Set<DkimKey>();
+    public DbSet<MailLinkKey> MailLinkKeys => Set<MailLinkKey>();
 
     /// <summary>What differs on this context's database engine (<see cref="IDatabaseDialect"/>): ask it, not which engine it is.</summary>
     public abstract IDatabaseDialect Dialect { get; }

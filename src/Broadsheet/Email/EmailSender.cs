@@ -16,7 +16,20 @@ public interface IEmailSender
     Task SendAsync(EmailMessage message, CancellationToken cancellationToken = default);
 }
 
-public sealed record EmailMessage(string To, string Subject, string TextBody, string? ToName = null);
+/// <summary>
+/// One transactional message (account mail, a confirmation). <see cref="Class"/> decides its place in the delivery
+/// engine's queue: account mail first, then confirmations, then newsletters. <see cref="HtmlBody"/>, when given, is
+/// sent beside the text as multipart/alternative.
+/// </summary>
+public sealed record EmailMessage(string To, string Subject, string TextBody, string? ToName = null)
+{
+    public MailClass Class { get; init; } = MailClass.Account;
+    public string? HtmlBody { get; init; }
+
+    /// <summary>From: when not the site's own sender (a newsletter's confirmation comes from that newsletter's sender).</summary>
+    public string? From { get; init; }
+    public string? ReplyTo { get; init; }
+}
 
 /// <summary>Configuration section <c>Email:Smtp</c>.</summary>
 public sealed class SmtpOptions

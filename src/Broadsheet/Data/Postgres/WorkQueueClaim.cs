@@ -24,7 +24,7 @@ internal sealed class PostgresWorkQueueClaim : IWorkQueueClaim
                 WHERE "Kind" = ANY({kindList})
                   AND (("State" = {(int)WorkState.Queued} AND "RunAfter" <= {now}) OR ("State" = {(int)WorkState.Running} AND "LeaseUntil" <= {now}))
                   AND (CAST({onlyId} AS bigint) IS NULL OR "Id" = {onlyId})
-                ORDER BY "RunAfter", "Id"
+                ORDER BY "Priority", "RunAfter", "Id"
                 LIMIT 1
                 FOR UPDATE SKIP LOCKED)
             RETURNING "Id" AS "Value"

@@ -24,7 +24,7 @@ internal sealed class SqliteWorkQueueClaim : IWorkQueueClaim
                 WHERE "Kind" IN (SELECT value FROM json_each({kindList}))
                   AND (("State" = {(int)WorkState.Queued} AND "RunAfter" <= {now}) OR ("State" = {(int)WorkState.Running} AND "LeaseUntil" <= {now}))
                   AND ({onlyId} IS NULL OR "Id" = {onlyId})
-                ORDER BY "RunAfter", "Id"
+                ORDER BY "Priority", "RunAfter", "Id"
                 LIMIT 1)
             RETURNING "Id" AS "Value"
             """).ToListAsync(cancellationToken);

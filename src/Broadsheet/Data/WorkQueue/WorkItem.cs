@@ -19,6 +19,25 @@ public enum WorkState
     Failed = 3,
 }
 
+/// <summary>Common values of <see cref="WorkItem.Priority"/>; lower runs first.</summary>
+public static class WorkPriority
+{
+    /// <summary>Account mail (invitations, password resets): a person is waiting at a screen.</summary>
+    public const int AccountMail = 10;
+
+    /// <summary>Subscribe confirmations and statement verifications: a person is waiting, but there may be floods of them.</summary>
+    public const int ConfirmationMail = 20;
+
+    /// <summary>Imports and other work started by an admin.</summary>
+    public const int Normal = 50;
+
+    /// <summary>Newsletter batches: many, and nobody waits for one in particular.</summary>
+    public const int BulkMail = 70;
+
+    /// <summary>Upkeep nobody waits for (link checks, snapshot fills).</summary>
+    public const int Background = 90;
+}
+
 /// <summary>
 /// One piece of background work that any node may do, once: an import today; deliveries, source fetches
 /// and link checks later. The row is the whole state of the work, so a node that dies mid-way loses
@@ -38,6 +57,12 @@ public sealed class WorkItem
     public string? DedupeKey { get; set; }
 
     public WorkState State { get; set; }
+
+    /// <summary>
+    /// Lower runs first among due items (<see cref="WorkPriority"/>): an account mail is claimed before a newsletter
+    /// batch that was queued earlier. Ties go by <see cref="RunAfter"/>.
+    /// </summary>
+    public int Priority { get; set; } = WorkPriority.Normal;
 
     /// <summary>Claims so far, the current one included.</summary>
     public int Attempts { get; set; }

@@ -20,7 +20,7 @@ public sealed class WorkQueue(IEnumerable<WorkKind> kinds, IOptions<WorkQueueOpt
     /// it at once. With a <paramref name="dedupeKey"/>, an item of that kind and key already queued (in any
     /// state) is returned instead of a second one. Returns the item's id.
     /// </summary>
-    public async Task<long> EnqueueAsync<T>(BroadsheetDb db, string kind, T payload, string? dedupeKey = null, int? maxAttempts = null, DateTime? runAfter = null, CancellationToken cancellationToken = default)
+    public async Task<long> EnqueueAsync<T>(BroadsheetDb db, string kind, T payload, string? dedupeKey = null, int? maxAttempts = null, DateTime? runAfter = null, int priority = WorkPriority.Normal, CancellationToken cancellationToken = default)
     {
         if (!known.Contains(kind)) throw new ArgumentException($"No handler is registered for work of kind '{kind}' (services.AddWork<THandler>(\"{kind}\")).", nameof(kind));
         if (dedupeKey is not null && await db.WorkItems.Where(i => i.Kind == kind && i.DedupeKey == dedupeKey).Select(i => (long?)i.Id).FirstOrDefaultAsync(cancellationToken) is { } existing)
@@ -34,6 +34,7 @@ public sealed class WorkQueue(IEnumerable<WorkKind> kinds, IOptions<WorkQueueOpt
             State = WorkState.Queued,
             MaxAttempts = Math.Max(1, maxAttempts ?? options.Value.MaxAttempts),
             RunAfter = runAfter ?? now,
+            Priority = priority,
             CreatedAt = now,
         };
         db.WorkItems.Add(item);

@@ -12,7 +12,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
     public partial class PostgresBroadsheetDbModel
     {
         private PostgresBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("652a32d0-a140-47e7-80c0-350b922cfd8b"), entityTypeCount: 24)
+            : base(skipDetectChanges: false, modelId: new Guid("a46bd556-e290-4b1e-b315-c67169c4f9b4"), entityTypeCount: 33)
         {
         }
 
@@ -20,12 +20,17 @@ namespace Broadsheet.Data.CompiledModels.Postgres
         {
             var contentState = ContentStateEntityType.Create(this);
             var workItem = WorkItemEntityType.Create(this);
+            var delivery = DeliveryEntityType.Create(this);
+            var dkimKey = DkimKeyEntityType.Create(this);
+            var mailLinkKey = MailLinkKeyEntityType.Create(this);
             var apiKey = ApiKeyEntityType.Create(this);
             var signInSession = SignInSessionEntityType.Create(this);
             var user = UserEntityType.Create(this);
             var author = AuthorEntityType.Create(this);
             var importJob = ImportJobEntityType.Create(this);
             var mediaFile = MediaFileEntityType.Create(this);
+            var newsletter = NewsletterEntityType.Create(this);
+            var newsletterIssue = NewsletterIssueEntityType.Create(this);
             var comment = CommentEntityType.Create(this);
             var post = PostEntityType.Create(this);
             var postAuthor = PostAuthorEntityType.Create(this);
@@ -33,6 +38,10 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             var redirect = RedirectEntityType.Create(this);
             var siteSettings = SiteSettingsEntityType.Create(this);
             var addressCounter = AddressCounterEntityType.Create(this);
+            var consentRecord = ConsentRecordEntityType.Create(this);
+            var subscriber = SubscriberEntityType.Create(this);
+            var subscription = SubscriptionEntityType.Create(this);
+            var suppression = SuppressionEntityType.Create(this);
             var tag = TagEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
             var identityRole = IdentityRoleEntityType.Create(this);
@@ -44,10 +53,15 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             var postTags = PostTagsEntityType.Create(this);
 
             SignInSessionEntityType.CreateForeignKey1(signInSession, user);
+            NewsletterIssueEntityType.CreateForeignKey1(newsletterIssue, newsletter);
+            NewsletterIssueEntityType.CreateForeignKey2(newsletterIssue, post);
             CommentEntityType.CreateForeignKey1(comment, post);
             PostAuthorEntityType.CreateForeignKey1(postAuthor, author);
             PostAuthorEntityType.CreateForeignKey2(postAuthor, post);
             PostRevisionEntityType.CreateForeignKey1(postRevision, post);
+            ConsentRecordEntityType.CreateForeignKey1(consentRecord, subscriber);
+            SubscriptionEntityType.CreateForeignKey1(subscription, newsletter);
+            SubscriptionEntityType.CreateForeignKey2(subscription, subscriber);
             IdentityRoleClaimEntityType.CreateForeignKey1(identityRoleClaim, identityRole);
             IdentityUserClaimEntityType.CreateForeignKey1(identityUserClaim, user);
             IdentityUserLoginEntityType.CreateForeignKey1(identityUserLogin, user);
@@ -62,12 +76,17 @@ namespace Broadsheet.Data.CompiledModels.Postgres
 
             ContentStateEntityType.CreateAnnotations(contentState);
             WorkItemEntityType.CreateAnnotations(workItem);
+            DeliveryEntityType.CreateAnnotations(delivery);
+            DkimKeyEntityType.CreateAnnotations(dkimKey);
+            MailLinkKeyEntityType.CreateAnnotations(mailLinkKey);
             ApiKeyEntityType.CreateAnnotations(apiKey);
             SignInSessionEntityType.CreateAnnotations(signInSession);
             UserEntityType.CreateAnnotations(user);
             AuthorEntityType.CreateAnnotations(author);
             ImportJobEntityType.CreateAnnotations(importJob);
             MediaFileEntityType.CreateAnnotations(mediaFile);
+            NewsletterEntityType.CreateAnnotations(newsletter);
+            NewsletterIssueEntityType.CreateAnnotations(newsletterIssue);
             CommentEntityType.CreateAnnotations(comment);
             PostEntityType.CreateAnnotations(post);
             PostAuthorEntityType.CreateAnnotations(postAuthor);
@@ -75,6 +94,10 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             RedirectEntityType.CreateAnnotations(redirect);
             SiteSettingsEntityType.CreateAnnotations(siteSettings);
             AddressCounterEntityType.CreateAnnotations(addressCounter);
+            ConsentRecordEntityType.CreateAnnotations(consentRecord);
+            SubscriberEntityType.CreateAnnotations(subscriber);
+            SubscriptionEntityType.CreateAnnotations(subscription);
+            SuppressionEntityType.CreateAnnotations(suppression);
             TagEntityType.CreateAnnotations(tag);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
             IdentityRoleEntityType.CreateAnnotations(identityRole);

@@ -20,7 +20,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
                 "Broadsheet.Data.WorkQueue.WorkItem",
                 typeof(WorkItem),
                 baseEntityType,
-                propertyCount: 15,
+                propertyCount: 16,
                 unnamedIndexCount: 2,
                 keyCount: 1);
 
@@ -123,6 +123,14 @@ namespace Broadsheet.Data.CompiledModels.Postgres
                 propertyInfo: typeof(WorkItem).GetProperty("Payload", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(WorkItem).GetField("<Payload>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
             payload.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var priority = runtimeEntityType.AddProperty(
+                "Priority",
+                typeof(int),
+                propertyInfo: typeof(WorkItem).GetProperty("Priority", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(WorkItem).GetField("<Priority>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: 0);
+            priority.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var runAfter = runtimeEntityType.AddProperty(
                 "RunAfter",

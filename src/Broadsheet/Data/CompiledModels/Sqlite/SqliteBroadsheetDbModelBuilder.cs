@@ -11,7 +11,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
     public partial class SqliteBroadsheetDbModel
     {
         private SqliteBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("30ba22a4-bb40-4ad5-a1a4-357f2cf5a109"), entityTypeCount: 24)
+            : base(skipDetectChanges: false, modelId: new Guid("dbb4aaaa-881a-41a3-a8b8-393cd975a64d"), entityTypeCount: 33)
         {
         }
 
@@ -19,12 +19,17 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
         {
             var contentState = ContentStateEntityType.Create(this);
             var workItem = WorkItemEntityType.Create(this);
+            var delivery = DeliveryEntityType.Create(this);
+            var dkimKey = DkimKeyEntityType.Create(this);
+            var mailLinkKey = MailLinkKeyEntityType.Create(this);
             var apiKey = ApiKeyEntityType.Create(this);
             var signInSession = SignInSessionEntityType.Create(this);
             var user = UserEntityType.Create(this);
             var author = AuthorEntityType.Create(this);
             var importJob = ImportJobEntityType.Create(this);
             var mediaFile = MediaFileEntityType.Create(this);
+            var newsletter = NewsletterEntityType.Create(this);
+            var newsletterIssue = NewsletterIssueEntityType.Create(this);
             var comment = CommentEntityType.Create(this);
             var post = PostEntityType.Create(this);
             var postAuthor = PostAuthorEntityType.Create(this);
@@ -32,6 +37,10 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             var redirect = RedirectEntityType.Create(this);
             var siteSettings = SiteSettingsEntityType.Create(this);
             var addressCounter = AddressCounterEntityType.Create(this);
+            var consentRecord = ConsentRecordEntityType.Create(this);
+            var subscriber = SubscriberEntityType.Create(this);
+            var subscription = SubscriptionEntityType.Create(this);
+            var suppression = SuppressionEntityType.Create(this);
             var tag = TagEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
             var identityRole = IdentityRoleEntityType.Create(this);
@@ -43,10 +52,15 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             var postTags = PostTagsEntityType.Create(this);
 
             SignInSessionEntityType.CreateForeignKey1(signInSession, user);
+            NewsletterIssueEntityType.CreateForeignKey1(newsletterIssue, newsletter);
+            NewsletterIssueEntityType.CreateForeignKey2(newsletterIssue, post);
             CommentEntityType.CreateForeignKey1(comment, post);
             PostAuthorEntityType.CreateForeignKey1(postAuthor, author);
             PostAuthorEntityType.CreateForeignKey2(postAuthor, post);
             PostRevisionEntityType.CreateForeignKey1(postRevision, post);
+            ConsentRecordEntityType.CreateForeignKey1(consentRecord, subscriber);
+            SubscriptionEntityType.CreateForeignKey1(subscription, newsletter);
+            SubscriptionEntityType.CreateForeignKey2(subscription, subscriber);
             IdentityRoleClaimEntityType.CreateForeignKey1(identityRoleClaim, identityRole);
             IdentityUserClaimEntityType.CreateForeignKey1(identityUserClaim, user);
             IdentityUserLoginEntityType.CreateForeignKey1(identityUserLogin, user);
@@ -61,12 +75,17 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
 
             ContentStateEntityType.CreateAnnotations(contentState);
             WorkItemEntityType.CreateAnnotations(workItem);
+            DeliveryEntityType.CreateAnnotations(delivery);
+            DkimKeyEntityType.CreateAnnotations(dkimKey);
+            MailLinkKeyEntityType.CreateAnnotations(mailLinkKey);
             ApiKeyEntityType.CreateAnnotations(apiKey);
             SignInSessionEntityType.CreateAnnotations(signInSession);
             UserEntityType.CreateAnnotations(user);
             AuthorEntityType.CreateAnnotations(author);
             ImportJobEntityType.CreateAnnotations(importJob);
             MediaFileEntityType.CreateAnnotations(mediaFile);
+            NewsletterEntityType.CreateAnnotations(newsletter);
+            NewsletterIssueEntityType.CreateAnnotations(newsletterIssue);
             CommentEntityType.CreateAnnotations(comment);
             PostEntityType.CreateAnnotations(post);
             PostAuthorEntityType.CreateAnnotations(postAuthor);
@@ -74,6 +93,10 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             RedirectEntityType.CreateAnnotations(redirect);
             SiteSettingsEntityType.CreateAnnotations(siteSettings);
             AddressCounterEntityType.CreateAnnotations(addressCounter);
+            ConsentRecordEntityType.CreateAnnotations(consentRecord);
+            SubscriberEntityType.CreateAnnotations(subscriber);
+            SubscriptionEntityType.CreateAnnotations(subscription);
+            SuppressionEntityType.CreateAnnotations(suppression);
             TagEntityType.CreateAnnotations(tag);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
             IdentityRoleEntityType.CreateAnnotations(identityRole);

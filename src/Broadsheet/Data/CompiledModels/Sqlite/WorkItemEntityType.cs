@@ -19,7 +19,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
                 "Broadsheet.Data.WorkQueue.WorkItem",
                 typeof(WorkItem),
                 baseEntityType,
-                propertyCount: 15,
+                propertyCount: 16,
                 unnamedIndexCount: 2,
                 keyCount: 1);
 
@@ -113,6 +113,13 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
                 typeof(string),
                 propertyInfo: typeof(WorkItem).GetProperty("Payload", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(WorkItem).GetField("<Payload>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly));
+
+            var priority = runtimeEntityType.AddProperty(
+                "Priority",
+                typeof(int),
+                propertyInfo: typeof(WorkItem).GetProperty("Priority", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(WorkItem).GetField("<Priority>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                sentinel: 0);
 
             var runAfter = runtimeEntityType.AddProperty(
                 "RunAfter",

@@ -1,0 +1,19 @@
+using Broadsheet.Email;
+using Broadsheet.Features.Subscribers;
+
+namespace Broadsheet.Features.Newsletters;
+
+/// <summary>Newsletters, their subscribers and the links mailed to them (the sending itself is in Email/).</summary>
+public static class NewslettersSetup
+{
+    public static IServiceCollection AddBroadsheetNewsletters(this IServiceCollection services)
+    {
+        services.AddScoped<NewsletterIssues>();
+        services.AddScoped<SubscriberLinks>();
+        services.AddSingleton<MailLinkKeyCache>();
+        services.AddScoped<IssueSending>();
+        services.AddSingleton<IssueMessages>();
+        services.AddSingleton<MessageSigning>();
+        return services;
+    }
+}
