@@ -19,6 +19,12 @@ public sealed class Subscriber
     /// <summary><see cref="EmailAddresses.Canonical"/> of <see cref="Email"/>; unique.</summary>
     public required string CanonicalEmail { get; set; }
 
+    /// <summary>
+    /// <see cref="EmailAddresses.Hash"/> of the address: what a <see cref="Suppression"/> keeps, so a send can leave out
+    /// suppressed subscribers in one set-based statement on either database.
+    /// </summary>
+    public required string AddressHash { get; set; }
+
     public string? Name { get; set; }
 
     /// <summary>
@@ -169,6 +175,8 @@ internal sealed class SubscriberConfiguration : IEntityTypeConfiguration<Subscri
         subscriber.Property(s => s.Email).HasMaxLength(320);
         subscriber.Property(s => s.CanonicalEmail).HasMaxLength(320);
         subscriber.HasIndex(s => s.CanonicalEmail).IsUnique();
+        subscriber.Property(s => s.AddressHash).HasMaxLength(64);
+        subscriber.HasIndex(s => s.AddressHash);
         subscriber.Property(s => s.Name).HasMaxLength(300);
         subscriber.Property(s => s.LinkSecret).HasMaxLength(100);
         subscriber.HasIndex(s => s.CreatedAt);

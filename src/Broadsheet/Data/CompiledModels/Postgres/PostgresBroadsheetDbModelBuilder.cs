@@ -12,7 +12,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
     public partial class PostgresBroadsheetDbModel
     {
         private PostgresBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("a46bd556-e290-4b1e-b315-c67169c4f9b4"), entityTypeCount: 33)
+            : base(skipDetectChanges: false, modelId: new Guid("fc957e68-ef2b-464c-b5be-a53653d78afd"), entityTypeCount: 33)
         {
         }
 

@@ -20,9 +20,9 @@ namespace Broadsheet.Data.CompiledModels.Postgres
                 "Broadsheet.Features.Subscribers.Subscriber",
                 typeof(Subscriber),
                 baseEntityType,
-                propertyCount: 8,
+                propertyCount: 9,
                 navigationCount: 1,
-                unnamedIndexCount: 2,
+                unnamedIndexCount: 3,
                 keyCount: 1);
 
             var id = runtimeEntityType.AddProperty(
@@ -34,6 +34,14 @@ namespace Broadsheet.Data.CompiledModels.Postgres
                 afterSaveBehavior: PropertySaveBehavior.Throw,
                 sentinel: 0);
             id.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);
+
+            var addressHash = runtimeEntityType.AddProperty(
+                "AddressHash",
+                typeof(string),
+                propertyInfo: typeof(Subscriber).GetProperty("AddressHash", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Subscriber).GetField("<AddressHash>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                maxLength: 64);
+            addressHash.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var canonicalEmail = runtimeEntityType.AddProperty(
                 "CanonicalEmail",
@@ -97,10 +105,13 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             runtimeEntityType.SetPrimaryKey(key);
 
             var index = runtimeEntityType.AddIndex(
+                new[] { addressHash });
+
+            var index0 = runtimeEntityType.AddIndex(
                 new[] { canonicalEmail },
                 unique: true);
 
-            var index0 = runtimeEntityType.AddIndex(
+            var index1 = runtimeEntityType.AddIndex(
                 new[] { createdAt });
 
             return runtimeEntityType;

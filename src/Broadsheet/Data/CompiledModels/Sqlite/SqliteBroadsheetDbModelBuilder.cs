@@ -11,7 +11,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
     public partial class SqliteBroadsheetDbModel
     {
         private SqliteBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("dbb4aaaa-881a-41a3-a8b8-393cd975a64d"), entityTypeCount: 33)
+            : base(skipDetectChanges: false, modelId: new Guid("af8159e2-de13-4a72-b9f9-b0babf418a5d"), entityTypeCount: 33)
         {
         }
 

@@ -19,9 +19,9 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
                 "Broadsheet.Features.Subscribers.Subscriber",
                 typeof(Subscriber),
                 baseEntityType,
-                propertyCount: 8,
+                propertyCount: 9,
                 navigationCount: 1,
-                unnamedIndexCount: 2,
+                unnamedIndexCount: 3,
                 keyCount: 1);
 
             var id = runtimeEntityType.AddProperty(
@@ -32,6 +32,13 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
                 valueGenerated: ValueGenerated.OnAdd,
                 afterSaveBehavior: PropertySaveBehavior.Throw,
                 sentinel: 0);
+
+            var addressHash = runtimeEntityType.AddProperty(
+                "AddressHash",
+                typeof(string),
+                propertyInfo: typeof(Subscriber).GetProperty("AddressHash", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(Subscriber).GetField("<AddressHash>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                maxLength: 64);
 
             var canonicalEmail = runtimeEntityType.AddProperty(
                 "CanonicalEmail",
@@ -91,10 +98,13 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             runtimeEntityType.SetPrimaryKey(key);
 
             var index = runtimeEntityType.AddIndex(
+                new[] { addressHash });
+
+            var index0 = runtimeEntityType.AddIndex(
                 new[] { canonicalEmail },
                 unique: true);
 
-            var index0 = runtimeEntityType.AddIndex(
+            var index1 = runtimeEntityType.AddIndex(
                 new[] { createdAt });
 
             return runtimeEntityType;

@@ -1016,6 +1016,11 @@ namespace Broadsheet.Data.Migrations.Postgres
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
 
+                    b.Property<string>("AddressHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
                     b.Property<string>("CanonicalEmail")
                         .IsRequired()
                         .HasMaxLength(320)
@@ -1045,6 +1050,8 @@ namespace Broadsheet.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AddressHash");
 
                     b.HasIndex("CanonicalEmail")
                         .IsUnique();

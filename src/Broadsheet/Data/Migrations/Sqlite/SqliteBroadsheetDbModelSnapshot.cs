@@ -981,6 +981,11 @@ namespace Broadsheet.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("AddressHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("CanonicalEmail")
                         .IsRequired()
                         .HasMaxLength(320)
@@ -1010,6 +1015,8 @@ namespace Broadsheet.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AddressHash");
 
                     b.HasIndex("CanonicalEmail")
                         .IsUnique();

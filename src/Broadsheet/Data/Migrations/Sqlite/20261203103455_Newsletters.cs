@@ -105,6 +105,7 @@ namespace Broadsheet.Data.Migrations.Sqlite
                         .Annotation("Sqlite:Autoincrement", true),
                     Email = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
                     CanonicalEmail = table.Column<string>(type: "TEXT", maxLength: 320, nullable: false),
+                    AddressHash = table.Column<string>(type: "TEXT", maxLength: 64, nullable: false),
                     Name = table.Column<string>(type: "TEXT", maxLength: 300, nullable: true),
                     LinkSecret = table.Column<string>(type: "TEXT", maxLength: 100, nullable: false),
                     CreatedAt = table.Column<DateTime>(type: "TEXT", nullable: false),
@@ -270,6 +271,11 @@ namespace Broadsheet.Data.Migrations.Sqlite
                 table: "Newsletters",
                 column: "Slug",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Subscribers_AddressHash",
+                table: "Subscribers",
+                column: "AddressHash");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Subscribers_CanonicalEmail",

@@ -106,6 +106,7 @@ namespace Broadsheet.Data.Migrations.Postgres
                         .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
                     Email = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
                     CanonicalEmail = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
+                    AddressHash = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: false),
                     Name = table.Column<string>(type: "character varying(300)", maxLength: 300, nullable: true),
                     LinkSecret = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: false),
                     CreatedAt = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
@@ -271,6 +272,11 @@ namespace Broadsheet.Data.Migrations.Postgres
                 table: "Newsletters",
                 column: "Slug",
                 unique: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_Subscribers_AddressHash",
+                table: "Subscribers",
+                column: "AddressHash");
 
             migrationBuilder.CreateIndex(
                 name: "IX_Subscribers_CanonicalEmail",

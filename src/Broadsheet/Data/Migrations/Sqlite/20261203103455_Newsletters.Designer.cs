@@ -11,7 +11,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 namespace Broadsheet.Data.Migrations.Sqlite
 {
     [DbContext(typeof(SqliteBroadsheetDb))]
-    [Migration("20261203102707_Newsletters")]
+    [Migration("20261203103455_Newsletters")]
     partial class Newsletters
     {
         /// <inheritdoc />
@@ -984,6 +984,11 @@ namespace Broadsheet.Data.Migrations.Sqlite
                         .ValueGeneratedOnAdd()
                         .HasColumnType("INTEGER");
 
+                    b.Property<string>("AddressHash")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("CanonicalEmail")
                         .IsRequired()
                         .HasMaxLength(320)
@@ -1013,6 +1018,8 @@ namespace Broadsheet.Data.Migrations.Sqlite
                         .HasColumnType("TEXT");
 
                     b.HasKey("Id");
+
+                    b.HasIndex("AddressHash");
 
                     b.HasIndex("CanonicalEmail")
                         .IsUnique();
