@@ -51,7 +51,7 @@ internal sealed class ImportWork(BroadsheetDb db, IServiceScopeFactory scopes, I
             await ImportJobFiles.CopyToAsync(db, jobId, file, cancellationToken);
             file.Position = 0;
             if (job.Format == ImportJobFormat.JsonBackup)
-                await SucceededAsync(jobId, await backup.RestoreAsync(file, job.FileName, cancellationToken), cancellationToken);
+                await backup.RestoreAsync(file, job.FileName, beforeCommit: (summary, ct) => SucceededAsync(jobId, summary, ct), cancellationToken);
             else
                 await importer.ImportAsync(job.Format == ImportJobFormat.Blogger ? ImportFormat.Blogger : ImportFormat.WordPress, file, job.FileName, progress,
                     beforeCommit: async (summary, ct) =>
@@ -92,7 +92,11 @@ internal sealed class ImportWork(BroadsheetDb db, IServiceScopeFactory scopes, I
             .SetProperty(x => x.File, (byte[]?)null), cancellationToken);
     }
 
-    /// <summary>Recorded on a fresh scope: the import's own context may hold a failed transaction's state.</summary>
+    /// <summary>
+    /// Recorded on a fresh scope: the import's own context may hold a failed transaction's state. Never over a job
+    /// that succeeded: a failure after the import's commit (its cache eviction, say) must not turn the job back to
+    /// queued or failed, or the next attempt would find the site already restored and fail.
+    /// </summary>
     private Task FailedAsync(int jobId, string error)
     {
         var now = Now;
@@ -103,7 +107,8 @@ internal sealed class ImportWork(BroadsheetDb db, IServiceScopeFactory scopes, I
     private async Task Scoped(int jobId, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<ImportJob>> set)
     {
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<BroadsheetDb>().ImportJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(set, CancellationToken.None);
+        await scope.ServiceProvider.GetRequiredService<BroadsheetDb>().ImportJobs.Where(j => j.Id == jobId && j.Status != ImportJobStatus.Succeeded)
+            .ExecuteUpdateAsync(set, CancellationToken.None);
     }
 
     private IQueryable<ImportJob> Job(int jobId) => db.ImportJobs.Where(j => j.Id == jobId);
