@@ -64,6 +64,15 @@ public sealed class PostgresDialect : IDatabaseDialect
         }
     }
 
+    public bool WritesBesideATransaction => true;
+
+    public async Task WriteBlobAsync(BroadsheetDb db, string table, string idColumn, string column, long id, Stream content, CancellationToken cancellationToken)
+    {
+        await using var command = DbCommands.Create(db, $"UPDATE \"{table}\" SET \"{column}\" = @content WHERE \"{idColumn}\" = @id")
+            .With("@content", content).With("@id", id);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public ISearchIndex SearchIndex(BroadsheetDb db, TimeProvider clock, int rankingWindow) => new PostgresSearchIndex(db, clock, rankingWindow);
 
     /// <summary>A session advisory lock and the connection that holds it; a process that dies frees it with its session.</summary>
