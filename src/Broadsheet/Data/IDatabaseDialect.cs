@@ -59,6 +59,20 @@ public interface IDatabaseDialect
     /// </summary>
     Task WriteBlobAsync(BroadsheetDb db, string table, string idColumn, string column, long id, Stream content, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Tells every node that work was queued (<see cref="WorkQueue.WorkQueue.EnqueueAsync{T}"/>). PostgreSQL: a NOTIFY
+    /// through <paramref name="db"/>, so inside its transaction it is delivered when that commits, and never if it rolls
+    /// back. SQLite: nothing (one process, whose runner the queue wakes itself).
+    /// </summary>
+    Task NotifyWorkQueuedAsync(BroadsheetDb db, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls <paramref name="notified"/> whenever a node notifies (<see cref="NotifyWorkQueuedAsync"/>), and once when
+    /// it starts listening, on a connection of its own to <paramref name="connectionString"/>, until cancelled; it throws
+    /// when that connection fails (the caller listens again). False at once where there is nothing to listen to (SQLite).
+    /// </summary>
+    Task<bool> ListenForWorkAsync(Func<string> connectionString, Action notified, CancellationToken cancellationToken);
+
     /// <summary>The search index of this provider over <paramref name="db"/>.</summary>
     ISearchIndex SearchIndex(BroadsheetDb db, TimeProvider clock, int rankingWindow);
 }

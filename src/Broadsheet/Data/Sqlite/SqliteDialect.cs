@@ -81,6 +81,10 @@ public sealed class SqliteDialect : IDatabaseDialect
         await content.CopyToAsync(blob, cancellationToken);
     }
 
+    public Task NotifyWorkQueuedAsync(BroadsheetDb db, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<bool> ListenForWorkAsync(Func<string> connectionString, Action notified, CancellationToken cancellationToken) => Task.FromResult(false);
+
     public ISearchIndex SearchIndex(BroadsheetDb db, TimeProvider clock, int rankingWindow) => new SqliteSearchIndex(db, clock, rankingWindow);
 
     private const string InMemory = ":memory:";
