@@ -26,7 +26,11 @@ public sealed class Program
 {
     private Program() { }
 
-    public static Task<int> Main(string[] args) => CommandLine.RunAsync(args);
+    public static Task<int> Main(string[] args)
+    {
+        MallocArenas.Limit();
+        return CommandLine.RunAsync(args);
+    }
 
     /// <summary>Composes the whole application; the CLI verbs use its services, <c>serve</c> runs it.</summary>
     public static WebApplication BuildApp(string[] args)

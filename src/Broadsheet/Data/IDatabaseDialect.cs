@@ -44,6 +44,35 @@ public interface IDatabaseDialect
     /// </summary>
     Task<IAsyncDisposable> LockAsync(BroadsheetDb db, long key, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether another connection can write while a transaction holds uncommitted writes: on PostgreSQL yes (it
+    /// locks rows); on SQLite no (one writer per file: the second waits until the first commits).
+    /// </summary>
+    bool WritesBesideATransaction { get; }
+
+    /// <summary>
+    /// Writes the rest of <paramref name="content"/> into the binary column <paramref name="column"/> of the row whose
+    /// integer key <paramref name="idColumn"/> is <paramref name="id"/>, in the context's current transaction, a block
+    /// at a time rather than as one array. The stream must be seekable: its length is the value's size. SQLite fills a
+    /// <c>zeroblob</c> through its incremental blob I/O, which opens the row by its rowid, so the key must be the
+    /// table's INTEGER PRIMARY KEY; Npgsql sends a stream parameter of known length as bytea without buffering it.
+    /// </summary>
+    Task WriteBlobAsync(BroadsheetDb db, string table, string idColumn, string column, long id, Stream content, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Tells every node that work was queued (<see cref="WorkQueue.WorkQueue.EnqueueAsync{T}"/>). PostgreSQL: a NOTIFY
+    /// through <paramref name="db"/>, so inside its transaction it is delivered when that commits, and never if it rolls
+    /// back. SQLite: nothing (one process, whose runner the queue wakes itself).
+    /// </summary>
+    Task NotifyWorkQueuedAsync(BroadsheetDb db, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Calls <paramref name="notified"/> whenever a node notifies (<see cref="NotifyWorkQueuedAsync"/>), and once when
+    /// it starts listening, on a connection of its own to <paramref name="connectionString"/>, until cancelled; it throws
+    /// when that connection fails (the caller listens again). False at once where there is nothing to listen to (SQLite).
+    /// </summary>
+    Task<bool> ListenForWorkAsync(Func<string> connectionString, Action notified, CancellationToken cancellationToken);
+
     /// <summary>The search index of this provider over <paramref name="db"/>.</summary>
     ISearchIndex SearchIndex(BroadsheetDb db, TimeProvider clock, int rankingWindow);
 }

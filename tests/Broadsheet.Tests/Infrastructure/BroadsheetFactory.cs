@@ -21,6 +21,7 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
     private readonly Dictionary<string, string?> settings = new();
     private readonly Dictionary<string, string?> hostSettings = new();
     private readonly bool ownsDatabase = true;
+    private readonly List<Action<IServiceCollection>> services = [];
 
     public BroadsheetFactory(TestProvider provider = TestProvider.Sqlite, bool outputCache = false)
     {
@@ -49,6 +50,7 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
         DataDirectory = first.DataDirectory;
         settings = new(first.settings);
         hostSettings = new(first.hostSettings);
+        services = [.. first.services];
         ownsDatabase = false;
     }
 
@@ -60,6 +62,13 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
     public BroadsheetFactory With(string key, string? value)
     {
         settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Changes the app's services after its own registrations (an EF interceptor that makes a step fail, say).</summary>
+    public BroadsheetFactory WithServices(Action<IServiceCollection> configure)
+    {
+        services.Add(configure);
         return this;
     }
 
@@ -85,6 +94,7 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
             services.AddSingleton<TimeProvider>(Clock);
             // First of all startup filters (the framework's forwarded-headers one included), as a connection's own address would be.
             services.Insert(0, ServiceDescriptor.Singleton<Microsoft.AspNetCore.Hosting.IStartupFilter, TestClientAddress>());
+            foreach (var configure in this.services) configure(services);
         });
     }
 

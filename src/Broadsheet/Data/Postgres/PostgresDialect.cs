@@ -64,6 +64,35 @@ public sealed class PostgresDialect : IDatabaseDialect
         }
     }
 
+    public bool WritesBesideATransaction => true;
+
+    public async Task WriteBlobAsync(BroadsheetDb db, string table, string idColumn, string column, long id, Stream content, CancellationToken cancellationToken)
+    {
+        await using var command = DbCommands.Create(db, $"UPDATE \"{table}\" SET \"{column}\" = @content WHERE \"{idColumn}\" = @id")
+            .With("@content", content).With("@id", id);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>The channel of <see cref="NotifyWorkQueuedAsync"/>; channels are per database, so sites on one server do not hear each other.</summary>
+    private const string WorkChannel = "broadsheet_work";
+
+    public async Task NotifyWorkQueuedAsync(BroadsheetDb db, CancellationToken cancellationToken) =>
+        await db.Database.ExecuteSqlRawAsync($"NOTIFY {WorkChannel}", cancellationToken);
+
+    public async Task<bool> ListenForWorkAsync(Func<string> connectionString, Action notified, CancellationToken cancellationToken)
+    {
+        // Not pooled: the session is the subscription. The keepalive notices a server that went away without a word.
+        var where = new NpgsqlConnectionStringBuilder(connectionString()) { Pooling = false, KeepAlive = 30 };
+        await using var connection = new NpgsqlConnection(where.ConnectionString);
+        connection.Notification += (_, _) => notified();
+        await connection.OpenAsync(cancellationToken);
+        await using (var listen = new NpgsqlCommand($"LISTEN {WorkChannel}", connection))
+            await listen.ExecuteNonQueryAsync(cancellationToken);
+        // Whatever was queued while this node was not listening (starting, or reconnecting) is due now too.
+        notified();
+        while (true) await connection.WaitAsync(cancellationToken);
+    }
+
     public ISearchIndex SearchIndex(BroadsheetDb db, TimeProvider clock, int rankingWindow) => new PostgresSearchIndex(db, clock, rankingWindow);
 
     /// <summary>A session advisory lock and the connection that holds it; a process that dies frees it with its session.</summary>

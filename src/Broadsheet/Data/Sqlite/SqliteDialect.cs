@@ -70,6 +70,21 @@ public sealed class SqliteDialect : IDatabaseDialect
         await connection.OpenAsync(cancellationToken);
     }
 
+    public bool WritesBesideATransaction => false;
+
+    public async Task WriteBlobAsync(BroadsheetDb db, string table, string idColumn, string column, long id, Stream content, CancellationToken cancellationToken)
+    {
+        await using (var command = DbCommands.Create(db, $"UPDATE \"{table}\" SET \"{column}\" = zeroblob(@length) WHERE \"{idColumn}\" = @id")
+                         .With("@length", content.Length - content.Position).With("@id", id))
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        await using var blob = new SqliteBlob((SqliteConnection)db.Database.GetDbConnection(), table, column, id);
+        await content.CopyToAsync(blob, cancellationToken);
+    }
+
+    public Task NotifyWorkQueuedAsync(BroadsheetDb db, CancellationToken cancellationToken) => Task.CompletedTask;
+
+    public Task<bool> ListenForWorkAsync(Func<string> connectionString, Action notified, CancellationToken cancellationToken) => Task.FromResult(false);
+
     public ISearchIndex SearchIndex(BroadsheetDb db, TimeProvider clock, int rankingWindow) => new SqliteSearchIndex(db, clock, rankingWindow);
 
     private const string InMemory = ":memory:";

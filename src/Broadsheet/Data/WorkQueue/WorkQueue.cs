@@ -6,8 +6,9 @@ namespace Broadsheet.Data.WorkQueue;
 /// <summary>
 /// Puts work on the queue. <see cref="EnqueueAsync{T}"/> writes the item through the caller's own context,
 /// so inside the caller's transaction the work is queued exactly when the caller's change commits (an
-/// outbox: no "saved but never queued", no "queued but rolled back"). It also wakes this node's runner;
-/// other nodes find it on their next poll.
+/// outbox: no "saved but never queued", no "queued but rolled back"). It also wakes this node's runner, and
+/// on PostgreSQL notifies the other nodes (when the caller's transaction commits), whose
+/// <see cref="WorkQueueListener"/> wakes theirs; a notification missed is made up by the next poll.
 /// </summary>
 [System.Diagnostics.CodeAnalysis.SuppressMessage("Naming", "CA1711", Justification = "It is a queue, and the folder and the README call it one.")]
 public sealed class WorkQueue(IEnumerable<WorkKind> kinds, IOptions<WorkQueueOptions> options, TimeProvider clock) : IDisposable
@@ -39,6 +40,7 @@ public sealed class WorkQueue(IEnumerable<WorkKind> kinds, IOptions<WorkQueueOpt
         };
         db.WorkItems.Add(item);
         await db.SaveChangesAsync(cancellationToken);
+        await db.Dialect.NotifyWorkQueuedAsync(db, cancellationToken);
         Wake();
         return item.Id;
     }

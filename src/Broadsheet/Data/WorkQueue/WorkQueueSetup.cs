@@ -2,13 +2,14 @@ namespace Broadsheet.Data.WorkQueue;
 
 public static class WorkQueueSetup
 {
-    /// <summary>The queue, its options (<c>WorkQueue</c> section) and this node's runner.</summary>
+    /// <summary>The queue, its options (<c>WorkQueue</c> section), this node's runner and its ear for work queued on other nodes.</summary>
     public static IServiceCollection AddWorkQueue(this IServiceCollection services)
     {
         services.AddOptions<WorkQueueOptions>().BindConfiguration("WorkQueue");
         services.AddSingleton<WorkQueue>();
         services.AddSingleton<WorkQueueRunner>();
         services.AddHostedService(sp => sp.GetRequiredService<WorkQueueRunner>());
+        services.AddHostedService<WorkQueueListener>();
         return services;
     }
 

@@ -93,7 +93,11 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
     }
 
     /// <summary>Restores a backup into an empty database, in one transaction.</summary>
-    public async Task<ImportSummary> RestoreAsync(Stream input, string fileName, CancellationToken cancellationToken = default)
+    /// <param name="beforeCommit">Runs in the restore's transaction just before it commits, with the summary: an import
+    /// job records its end there, so "restored" and "recorded as restored" commit together, or neither does (as
+    /// <see cref="Importer.ImportAsync"/>'s).</param>
+    public async Task<ImportSummary> RestoreAsync(Stream input, string fileName, Func<ImportSummary, CancellationToken, Task>? beforeCommit = null,
+        CancellationToken cancellationToken = default)
     {
         BackupFile backup;
         try
@@ -199,6 +203,7 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
             comments[i].ParentId = comments[parent].Id;
         }
         await db.SaveChangesAsync(cancellationToken);
+        if (beforeCommit is not null) await beforeCommit(summary, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
         await changes.PublishedAsync(db, cancellationToken);

@@ -37,7 +37,7 @@ internal static class JsonBackupCommands
         {
             var path = parseResult.GetRequiredValue(file);
             return CommandLine.ImportFileAsync(parseResult, path, "Restore failed, nothing was restored.", (services, stream) =>
-                services.GetRequiredService<JsonBackup>().RestoreAsync(stream, path.Name, cancellationToken), cancellationToken);
+                services.GetRequiredService<JsonBackup>().RestoreAsync(stream, path.Name, cancellationToken: cancellationToken), cancellationToken);
         });
         return json;
     }

@@ -15,9 +15,10 @@ namespace Broadsheet.Features.Import;
 /// job that reads finished is finished, and an attempt that finds it so does nothing. Even a second run of
 /// a finished import would add nothing: records are matched by their source keys.
 /// </para>
-/// Progress is kept in this node's memory (<see cref="ImportJobs"/>) and, on PostgreSQL, written to the job
-/// row about once a second for the other nodes; on SQLite (one node) the import's transaction holds the only
-/// write lock, so the row cannot be written meanwhile, and need not be.
+/// Progress is kept in this node's memory (<see cref="ImportJobs"/>) and, where the database lets another
+/// connection write beside the import's transaction (PostgreSQL: <see cref="IDatabaseDialect.WritesBesideATransaction"/>),
+/// written to the job row about once a second for the other nodes; on SQLite (one node) the import's transaction
+/// holds the only write lock, so the row cannot be written meanwhile, and need not be.
 /// </summary>
 internal sealed class ImportWork(BroadsheetDb db, IServiceScopeFactory scopes, ImportJobs jobs, Importer importer, JsonBackup backup, TimeProvider clock, ILogger<ImportWork> logger) : IWorkHandler
 {
@@ -43,7 +44,7 @@ internal sealed class ImportWork(BroadsheetDb db, IServiceScopeFactory scopes, I
         var now = Now;
         await Job(jobId).ExecuteUpdateAsync(j => j.SetProperty(x => x.Status, ImportJobStatus.Running).SetProperty(x => x.StartedAt, now), cancellationToken);
         jobs.Report(jobId, new ImportProgress(0, job.FileSize, 0));
-        var progress = new ProgressRecorder(this, jobId, db.Provider == DatabaseProvider.Postgres);
+        var progress = new ProgressRecorder(this, jobId, db.Dialect.WritesBesideATransaction);
         try
         {
             await using var file = new FileStream(Path.Combine(Path.GetTempPath(), $"broadsheet-import-{Guid.NewGuid():N}"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
@@ -51,7 +52,7 @@ internal sealed class ImportWork(BroadsheetDb db, IServiceScopeFactory scopes, I
             await ImportJobFiles.CopyToAsync(db, jobId, file, cancellationToken);
             file.Position = 0;
             if (job.Format == ImportJobFormat.JsonBackup)
-                await SucceededAsync(jobId, await backup.RestoreAsync(file, job.FileName, cancellationToken), cancellationToken);
+                await backup.RestoreAsync(file, job.FileName, beforeCommit: (summary, ct) => SucceededAsync(jobId, summary, ct), cancellationToken);
             else
                 await importer.ImportAsync(job.Format == ImportJobFormat.Blogger ? ImportFormat.Blogger : ImportFormat.WordPress, file, job.FileName, progress,
                     beforeCommit: async (summary, ct) =>
@@ -92,7 +93,11 @@ internal sealed class ImportWork(BroadsheetDb db, IServiceScopeFactory scopes, I
             .SetProperty(x => x.File, (byte[]?)null), cancellationToken);
     }
 
-    /// <summary>Recorded on a fresh scope: the import's own context may hold a failed transaction's state.</summary>
+    /// <summary>
+    /// Recorded on a fresh scope: the import's own context may hold a failed transaction's state. Never over a job
+    /// that succeeded: a failure after the import's commit (its cache eviction, say) must not turn the job back to
+    /// queued or failed, or the next attempt would find the site already restored and fail.
+    /// </summary>
     private Task FailedAsync(int jobId, string error)
     {
         var now = Now;
@@ -103,12 +108,13 @@ internal sealed class ImportWork(BroadsheetDb db, IServiceScopeFactory scopes, I
     private async Task Scoped(int jobId, Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<ImportJob>> set)
     {
         await using var scope = scopes.CreateAsyncScope();
-        await scope.ServiceProvider.GetRequiredService<BroadsheetDb>().ImportJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(set, CancellationToken.None);
+        await scope.ServiceProvider.GetRequiredService<BroadsheetDb>().ImportJobs.Where(j => j.Id == jobId && j.Status != ImportJobStatus.Succeeded)
+            .ExecuteUpdateAsync(set, CancellationToken.None);
     }
 
     private IQueryable<ImportJob> Job(int jobId) => db.ImportJobs.Where(j => j.Id == jobId);
 
-    /// <summary>Keeps this node's live progress, and on PostgreSQL writes it to the job row about once a second.</summary>
+    /// <summary>Keeps this node's live progress, and where the database allows it writes it to the job row about once a second.</summary>
     private sealed class ProgressRecorder(ImportWork work, int jobId, bool toDatabase) : IProgress<ImportProgress>
     {
         private long lastWrite;
