@@ -130,9 +130,7 @@ public sealed class Subscribing(
             return SubscribeOutcome.Accepted;
         }
 
-        var message = toConfirm.Count > 0
-            ? await ConfirmationMessageAsync(site, subscriber, toConfirm, cancellationToken)
-            : await AlreadySubscribedMessageAsync(site, subscriber, newsletters, cancellationToken);
+        var message = await MessageAsync(site, subscriber, toConfirm.Count > 0 ? toConfirm : newsletters, toConfirm.Count > 0, cancellationToken);
         try
         {
             await email.SendAsync(message, cancellationToken);
@@ -322,45 +320,33 @@ public sealed class Subscribing(
         }
     }
 
-    private async Task<EmailMessage> ConfirmationMessageAsync(Site site, Subscriber subscriber, List<Newsletter> newsletters, CancellationToken cancellationToken)
+    /// <summary>
+    /// The one mail a request causes: the confirmation link when something is to be confirmed, else the preferences
+    /// link with "you are already subscribed". From the newsletter's own sender when there is one newsletter.
+    /// </summary>
+    private async Task<EmailMessage> MessageAsync(Site site, Subscriber subscriber, List<Newsletter> newsletters, bool toConfirm, CancellationToken cancellationToken)
     {
-        var link = await links.ConfirmUrlAsync(site, subscriber, cancellationToken);
         var names = string.Join(", ", newsletters.Select(n => n.Name));
+        var (subject, lead, link, close) = toConfirm
+            ? ($"Confirm your subscription to {names}",
+               $"To confirm, open this link and press the button on the page (the link works for {SubscriberLinks.ConfirmValidFor.Days} days):",
+               await links.ConfirmUrlAsync(site, subscriber, cancellationToken),
+               "If it was not you, ignore this message: nothing will be sent to you unless you confirm.")
+            : ($"You are already subscribed to {names}",
+               "You are already subscribed, so nothing has changed.\nTo choose your newsletters, change your name or leave, use your preferences page:",
+               await links.PreferencesUrlAsync(site, subscriber, cancellationToken),
+               "If it was not you, ignore this message.");
         var greeting = subscriber.Name is { Length: > 0 } n ? $"Hello {n}," : "Hello,";
-        return new EmailMessage(subscriber.Email, $"Confirm your subscription to {names}",
+        return new EmailMessage(subscriber.Email, subject,
             $"""
             {greeting}
 
             Someone (we hope you) asked to receive {names} from {site.Title} at this address.
-            To confirm, open this link and press the button on the page (the link works for {SubscriberLinks.ConfirmValidFor.Days} days):
+            {lead}
 
             {link}
 
-            If it was not you, ignore this message: nothing will be sent to you unless you confirm.
-            """, subscriber.Name)
-        {
-            Class = MailClass.Confirmation,
-            From = newsletters.Count == 1 ? Sender(newsletters[0]) : null,
-        };
-    }
-
-    private async Task<EmailMessage> AlreadySubscribedMessageAsync(Site site, Subscriber subscriber, List<Newsletter> newsletters, CancellationToken cancellationToken)
-    {
-        var link = await links.PreferencesUrlAsync(site, subscriber, cancellationToken);
-        var names = string.Join(", ", newsletters.Select(n => n.Name));
-        var greeting = subscriber.Name is { Length: > 0 } n ? $"Hello {n}," : "Hello,";
-        return new EmailMessage(subscriber.Email, $"You are already subscribed to {names}",
-            $"""
-            {greeting}
-
-            Someone (we hope you) asked to receive {names} from {site.Title} at this address.
-            You are already subscribed, so nothing has changed.
-
-            To choose your newsletters, change your name or leave, use your preferences page:
-
-            {link}
-
-            If it was not you, ignore this message.
+            {close}
             """, subscriber.Name)
         {
             Class = MailClass.Confirmation,
