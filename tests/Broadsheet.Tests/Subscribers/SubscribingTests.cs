@@ -420,6 +420,33 @@ public abstract class SubscribingTests(TestProvider provider)
     }
 
     [Fact]
+    public async Task Pages_with_a_subscribe_form_stay_in_the_public_cache_and_their_forms_work_from_it_while_link_pages_never_enter_it()
+    {
+        await using var mail = new TestMailServer();
+        await using var app = mail.Configure(new BroadsheetFactory(provider, outputCache: true)).With(SiteSettingsCache.BaseUrlKey, "http://localhost");
+        var weekly = await AddNewsletterAsync(app);
+        var reader = MailClient(app);
+        foreach (var path in new[] { "/", "/newsletters/weekly", "/newsletters/weekly/embed" })
+        {
+            Assert.Null((await reader.GetAsync(path)).Headers.Age);
+            Assert.True((await reader.GetAsync(path)).Headers.Age is not null, $"{path} was not served from the public cache");
+        }
+
+        // A reader gets the cached home page (and its form token) and subscribes from its sidebar.
+        var browser = app.Browser();
+        var subscribed = await browser.SubmitAsync("/", new() { ["email"] = "cached@example.org" }, "aside form.subscribe-form");
+        Assert.Contains(CheckYourEmail, await subscribed.Content.ReadAsStringAsync());
+        var link = TestMailServer.LinkIn(await mail.MessageToAsync("cached@example.org"), "/subscribe/confirm");
+        await browser.SubmitAsync(link, new());
+        var unsubscribe = await UnsubscribeLinkAsync(app, "cached@example.org", weekly.Id);
+        foreach (var path in new[] { link, unsubscribe, "/subscribe" })
+        {
+            await reader.GetAsync(path);
+            Assert.True((await reader.GetAsync(path)).Headers.Age is null, $"{path} was served from the public cache");
+        }
+    }
+
+    [Fact]
     public async Task An_oversized_or_invalid_subscribe_form_gets_a_clear_answer()
     {
         await using var mail = new TestMailServer();
