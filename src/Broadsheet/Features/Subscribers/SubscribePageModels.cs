@@ -62,7 +62,7 @@ public abstract class SubscribeFormPageModel : PublicPageModel
             case SubscribeOutcome.InvalidAddress:
                 return Refuse(StatusCodes.Status400BadRequest, "Please give an email address we can write to, such as name@example.org.");
             case SubscribeOutcome.NoNewsletter:
-                return Refuse(StatusCodes.Status400BadRequest, "Please choose a newsletter.");
+                return Refuse(StatusCodes.Status400BadRequest, "Please choose a newsletter that is open for subscription.");
             default:
                 return Refuse(StatusCodes.Status503ServiceUnavailable, "This site cannot send email yet, so nobody can subscribe at the moment. Please try again later.");
         }
