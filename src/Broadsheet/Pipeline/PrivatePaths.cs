@@ -13,6 +13,8 @@ namespace Broadsheet.Pipeline;
 /// <item><c>/media</c> and <c>/css</c>: files at content-hashed, immutable addresses with their own ETags; buffering
 /// them to hash them again, or copying uploads into the page cache, would only cost memory.</item>
 /// <item><c>/error</c>: the error page stands in for another request's failure and is never a page of its own.</item>
+/// <item><c>/subscribe</c>, <c>/unsubscribe</c> and <c>/preferences</c>: a subscriber's emailed links (their addresses
+/// hold tokens, and their pages answer one person) and the subscribe form's answers.</item>
 /// </list>
 /// The two lists this replaces also held <c>/account</c> (the cache's) and <c>/js</c> and <c>/health</c> (the
 /// conditional GET's). Nothing in the app answers those addresses (the account pages live under
@@ -21,7 +23,7 @@ namespace Broadsheet.Pipeline;
 /// </summary>
 public static class PrivatePaths
 {
-    public static readonly IReadOnlyList<PathString> Prefixes = ["/admin", "/api", "/media", "/css", "/error"];
+    public static readonly IReadOnlyList<PathString> Prefixes = ["/admin", "/api", "/media", "/css", "/error", "/subscribe", "/unsubscribe", "/preferences"];
 
     /// <summary>True when <paramref name="path"/> is one of <see cref="Prefixes"/> or below one (by whole segments: <c>/administration</c> is public).</summary>
     public static bool Contains(PathString path)

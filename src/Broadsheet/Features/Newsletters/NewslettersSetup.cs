@@ -14,6 +14,11 @@ public static class NewslettersSetup
         services.AddScoped<IssueSending>();
         services.AddSingleton<IssueMessages>();
         services.AddSingleton<MessageSigning>();
+        // The public side: subscribing, confirming, leaving (Features/Subscribers/Subscribing.cs)
+        services.AddScoped<Subscribing>();
+        services.AddScoped<SubscribeFormToken>();
+        services.AddScoped<SubscribeThrottle>();
+        services.AddSingleton<OpenNewsletters>();
         return services;
     }
 }
