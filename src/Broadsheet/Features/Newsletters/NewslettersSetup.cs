@@ -1,3 +1,4 @@
+using Broadsheet.Data.WorkQueue;
 using Broadsheet.Email;
 using Broadsheet.Features.Subscribers;
 
@@ -14,6 +15,8 @@ public static class NewslettersSetup
         services.AddScoped<IssueSending>();
         services.AddSingleton<IssueMessages>();
         services.AddSingleton<MessageSigning>();
+        services.AddScoped<SubscriberImport>();
+        services.AddWork<SubscriberImportWork>(SubscriberImport.WorkKind);
         return services;
     }
 }
