@@ -17,6 +17,9 @@ public static class NewslettersSetup
         services.AddSingleton<MessageSigning>();
         services.AddScoped<SubscriberImport>();
         services.AddWork<SubscriberImportWork>(SubscriberImport.WorkKind);
+        services.AddScoped<ConfirmationRequests>();
+        services.AddWork<ConfirmationRequestWork>(ConfirmationRequests.WorkKind);
+        services.AddScoped<SubscriberErasure>();
         return services;
     }
 }
