@@ -356,6 +356,7 @@ public sealed class SubscriberImport(BroadsheetDb db, WorkQueue queue, TimeProvi
     {
         var cells = new string[first.ColCount];
         for (var i = 0; i < cells.Length; i++) cells[i] = first[i].ToString();
+        if (cells.Length > 0) cells[0] = cells[0].TrimStart('\uFEFF'); // a byte-order mark the reader left in
         var anyAddress = cells.Any(c => EmailAddresses.Clean(c) is not null);
         var hasHeader = !anyAddress;
         int FindHeading(string[] headings) => Array.FindIndex(cells, c => headings.Contains(c.Trim().ToLowerInvariant()));
