@@ -201,6 +201,31 @@ public abstract class SubscriberImportTests(TestProvider provider)
         // Signed out, the page is not there for anyone.
         Assert.NotEqual(HttpStatusCode.OK, (await app.CreateClient(new() { AllowAutoRedirect = false }).GetAsync("/admin/subscribers/import")).StatusCode);
     }
+
+    [Fact]
+    public async Task Confirmation_requests_mail_each_pending_subscriber_once_with_a_link_to_confirm()
+    {
+        await using var mail = new TestMailServer();
+        await using var app = mail.Configure(App()).With("Site:BaseUrl", "https://campaign.example.org");
+        var api = await app.ApiClientAsync();
+        var weekly = await NewsletterAsync(api);
+        await ImportAsync(api, Form("email\nann@example.org\nbo@example.org\n", "weekly"));
+        await ImportAsync(api, Form("email\ncy@example.org\n", "weekly", confirmed: true, source: "already members"));
+
+        var queued = await (await api.PostAsync($"/api/admin/subscribers/confirmation-requests?newsletter={weekly}", null)).JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal(2, (int)queued["pending"]!);
+
+        var message = await mail.MessageToAsync("ann@example.org");
+        var link = TestMailServer.LinkIn(message, "https://campaign.example.org/subscribe/confirm?");
+        Assert.Matches("s=[0-9]+&d=[0-9]+&t=", link);
+        await mail.MessageToAsync("bo@example.org");
+        // The confirmed subscriber is not asked; asking again later mails nobody twice who was asked since.
+        await Task.Delay(500);
+        Assert.DoesNotContain(mail.Messages, m => m.To.ToString().Contains("cy@example.org", StringComparison.Ordinal));
+        Assert.Equal(2, mail.Messages.Count);
+        await using var scope = app.Scope();
+        Assert.Equal(2, await scope.ServiceProvider.GetRequiredService<BroadsheetDb>().Subscribers.CountAsync(s => s.ConfirmationSentAt != null));
+    }
 }
 
 public sealed class SqliteSubscriberImportTests() : SubscriberImportTests(TestProvider.Sqlite);

@@ -203,8 +203,15 @@ public static class AdminNewslettersApi
     public static void MapSubscribers(RouteGroupBuilder subscribers)
     {
         subscribers.WithTags("Admin: subscribers");
-        subscribers.MapGet("/", async (BroadsheetDb db, string? q, int? newsletter, SubscriptionStatus? status, int? page, int? pageSize, CancellationToken ct) =>
+        subscribers.MapGet("/", async (BroadsheetDb db, string? q, int? newsletter, string? status, int? page, int? pageSize, CancellationToken ct) =>
             {
+                SubscriptionStatus? wantedStatus = null;
+                if (status is { Length: > 0 })
+                {
+                    if (!Enum.TryParse<SubscriptionStatus>(status, ignoreCase: true, out var parsed) || !Enum.IsDefined(parsed) || char.IsDigit(status[0]))
+                        return ApiResults.Invalid("status", "pending, confirmed or unsubscribed.");
+                    wantedStatus = parsed;
+                }
                 var size = pageSize ?? 50;
                 var number = page ?? 1;
                 if (size is < 1 or > AdminPostsApi.MaxPageSize || number is < 1 or > PageNumbers.Max) return ApiResults.Invalid("page", $"page is 1 to {PageNumbers.Max}; pageSize is 1 to {AdminPostsApi.MaxPageSize}.");
@@ -218,8 +225,8 @@ public static class AdminNewslettersApi
                     var term = text.ToLowerInvariant();
                     query = query.Where(s => s.CanonicalEmail.Contains(term) || s.Email.Contains(text) || (s.Name != null && s.Name.Contains(text)));
                 }
-                if (newsletter is { } n) query = query.Where(s => s.Subscriptions.Any(x => x.NewsletterId == n && (status == null || x.Status == status)));
-                else if (status is { } st) query = query.Where(s => s.Subscriptions.Any(x => x.Status == st));
+                if (newsletter is { } n) query = query.Where(s => s.Subscriptions.Any(x => x.NewsletterId == n && (wantedStatus == null || x.Status == wantedStatus)));
+                else if (wantedStatus is { } st) query = query.Where(s => s.Subscriptions.Any(x => x.Status == st));
                 var total = await query.CountAsync(ct);
                 var rows = await query.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Skip((number - 1) * size).Take(size)
                     .Include(s => s.Subscriptions).ThenInclude(x => x.Newsletter).AsSplitQuery().ToListAsync(ct);
