@@ -105,7 +105,7 @@ public abstract class NewsletterBackupTests(TestProvider provider)
         await source.AddPostAsync("From before the newsletters");
         var old = JsonNode.Parse(await source.BackupAsync())!.AsObject();
         foreach (var section in new[] { "newsletters", "issues", "subscribers", "suppressions", "dkimKeys", "mailLinkKey" }) old.Remove(section);
-        Assert.DoesNotContain("newsletters", old.ToJsonString());
+        Assert.False(old.ContainsKey("newsletters"));
 
         await using var target = App();
         var summary = await target.RestoreAsync(old.ToJsonString());
@@ -126,6 +126,7 @@ public abstract class NewsletterBackupTests(TestProvider provider)
         emptied["tags"] = new JsonArray();
         emptied["authors"] = new JsonArray();
         emptied["redirects"] = new JsonArray();
+        emptied["revisions"] = new JsonArray();
 
         await using var target = App();
         await target.RestoreAsync(emptied.ToJsonString());

@@ -51,7 +51,7 @@ public static class AdminNewslettersApi
     {
         newsletters.WithTags("Admin: newsletters");
         newsletters.MapGet("/", async (BroadsheetDb db, CancellationToken ct) =>
-                TypedResults.Ok(await Query(db).OrderBy(n => n.Name).ThenBy(n => n.Id).ToListAsync(ct)))
+                TypedResults.Ok(await Query(db, db.Newsletters.OrderBy(n => n.Name).ThenBy(n => n.Id)).ToListAsync(ct)))
             .WithName("ListNewsletters").WithSummary("Lists the newsletters, with their confirmed and pending subscriber counts.");
 
         newsletters.MapPost("/", async (HttpRequest request, BroadsheetDb db, TimeProvider clock, CancellationToken ct) =>
@@ -62,14 +62,14 @@ public static class AdminNewslettersApi
                 if (await NewsletterEdits.ApplyAsync(db, newsletter, input, creating: true, ct) is { Count: > 0 } errors) return ApiResults.Invalid(errors);
                 db.Newsletters.Add(newsletter);
                 await db.SaveChangesAsync(ct);
-                return TypedResults.Created($"/api/admin/newsletters/{newsletter.Id}", await Query(db).FirstAsync(n => n.Id == newsletter.Id, ct));
+                return TypedResults.Created($"/api/admin/newsletters/{newsletter.Id}", await Query(db, db.Newsletters.Where(n => n.Id == newsletter.Id)).FirstAsync(ct));
             })
             .RequireAuthorization(AdminApi.Policy(Accounts.Policies.Administer))
             .WithName("CreateNewsletter").WithSummary("Makes a newsletter: name and fromAddress are required; the slug is made from the name when left out.")
             .Accepts<NewsletterInput>("application/json").Produces<AdminNewsletter>(StatusCodes.Status201Created).ProducesValidationProblem();
 
         newsletters.MapGet("/{id:int}", async (int id, BroadsheetDb db, CancellationToken ct) =>
-                await Query(db).FirstOrDefaultAsync(n => n.Id == id, ct) is { } found ? TypedResults.Ok(found) : ApiResults.NotFound($"There is no newsletter {id}."))
+                await Query(db, db.Newsletters.Where(n => n.Id == id)).FirstOrDefaultAsync(ct) is { } found ? TypedResults.Ok(found) : ApiResults.NotFound($"There is no newsletter {id}."))
             .WithName("GetNewsletter").WithSummary("Gets one newsletter.")
             .Produces<AdminNewsletter>().ProducesProblem(StatusCodes.Status404NotFound);
 
@@ -91,7 +91,7 @@ public static class AdminNewslettersApi
                 {
                     return ApiResults.Stale("newsletter", await db.Newsletters.AsNoTracking().Where(n => n.Id == id).Select(n => n.Version).FirstAsync(ct));
                 }
-                return TypedResults.Ok(await Query(db).FirstAsync(n => n.Id == id, ct));
+                return TypedResults.Ok(await Query(db, db.Newsletters.Where(n => n.Id == id)).FirstAsync(ct));
             })
             .RequireAuthorization(AdminApi.Policy(Accounts.Policies.Administer))
             .WithName("UpdateNewsletter").WithSummary("Changes a newsletter; fields left out keep their value. Send the version you read (409 if someone changed it since).")
@@ -101,7 +101,7 @@ public static class AdminNewslettersApi
         MapIssues(newsletters.MapGroup("/{newsletterId:int}/issues"));
     }
 
-    private static IQueryable<AdminNewsletter> Query(BroadsheetDb db) => db.Newsletters.AsNoTracking().Select(n => new AdminNewsletter(
+    private static IQueryable<AdminNewsletter> Query(BroadsheetDb db, IQueryable<Newsletter> newsletters) => newsletters.AsNoTracking().Select(n => new AdminNewsletter(
         n.Id, n.Slug, n.Name, n.Description, n.FromName, n.FromAddress, n.ReplyTo, n.OpenForSubscription, n.TitlePattern, n.CreatedAt, n.Version,
         db.Subscriptions.Count(s => s.NewsletterId == n.Id && s.Status == SubscriptionStatus.Confirmed),
         db.Subscriptions.Count(s => s.NewsletterId == n.Id && s.Status == SubscriptionStatus.Pending)));
