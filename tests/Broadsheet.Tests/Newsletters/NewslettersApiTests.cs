@@ -98,6 +98,42 @@ public abstract class NewslettersApiTests(TestProvider provider)
         await (await api.PostJsonAsync("/api/admin/subscribers", new { email = "ann.lee@example.org", newsletters = new[] { "weekly" } })).ProblemAsync(HttpStatusCode.Conflict);
     }
 
+    /// <summary>Needs helper B's delivery engine (IssueSending): passes once it is merged.</summary>
+    [Fact]
+    public async Task An_issue_is_sent_through_the_API_and_its_status_followed_to_the_end()
+    {
+        await using var mail = new TestMailServer();
+        await using var app = mail.Configure(App()).With("Site:BaseUrl", "https://campaign.example.org");
+        var api = await app.ApiClientAsync();
+        var id = (int)(await (await api.PostJsonAsync("/api/admin/newsletters", new { slug = "weekly", name = "Weekly", fromAddress = "news@example.org" })).JsonAsync(HttpStatusCode.Created))["id"]!;
+        await (await api.PostJsonAsync($"/api/admin/newsletters/{id}/issues", new { title = "Week one", body = "Hello." })).JsonAsync(HttpStatusCode.Created);
+        var nobody = await (await api.PostAsync($"/api/admin/newsletters/{id}/issues/1/send", null)).ProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("no confirmed subscriber", (string)nobody["detail"]!);
+        await using (var scope = app.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+            var ann = new Subscriber { Email = "ann@example.org", CanonicalEmail = "ann@example.org", AddressHash = EmailAddresses.Hash("ann@example.org"), LinkSecret = "s", CreatedAt = DateTime.UtcNow, UpdatedAt = DateTime.UtcNow };
+            ann.Subscriptions.Add(new Subscription { NewsletterId = id, Status = SubscriptionStatus.Confirmed, CreatedAt = DateTime.UtcNow });
+            db.Subscribers.Add(ann);
+            await db.SaveChangesAsync();
+        }
+
+        var started = await (await api.PostAsync($"/api/admin/newsletters/{id}/issues/1/send", null)).JsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal(1, (int)started["recipients"]!);
+        await mail.MessageToAsync("ann@example.org");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        System.Text.Json.Nodes.JsonNode status;
+        do
+        {
+            status = await (await api.GetAsync((string)started["statusUrl"]!)).JsonAsync(HttpStatusCode.OK);
+            Assert.True(DateTime.UtcNow < deadline, "the send did not end within 30 s");
+            await Task.Delay(100);
+        }
+        while ((string)status["status"]! != "sent");
+        Assert.Equal((1, 1, 0), ((int)status["total"]!, (int)status["sent"]!, (int)status["failed"]!));
+        await (await api.PostAsync($"/api/admin/newsletters/{id}/issues/1/send", null)).ProblemAsync(HttpStatusCode.Conflict);
+    }
+
     [Fact]
     public async Task The_OpenAPI_document_describes_the_newsletter_and_subscriber_endpoints()
     {
