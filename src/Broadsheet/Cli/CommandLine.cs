@@ -36,6 +36,9 @@ public static class CommandLine
         Features.Export.JsonBackupCommands.Export(),
         Features.Search.SearchCommand.Create(),
         Features.Api.KeyCommand.Create(),
+        Features.Newsletters.NewsletterCommands.Newsletter(),
+        Features.Newsletters.DeliveryCommands.Create(),
+        Features.Subscribers.SubscriberCommands.Create(),
     ];
 
     public static async Task<int> RunAsync(string[] args)

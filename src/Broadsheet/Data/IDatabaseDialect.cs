@@ -75,6 +75,12 @@ public interface IDatabaseDialect
 
     /// <summary>The search index of this provider over <paramref name="db"/>.</summary>
     ISearchIndex SearchIndex(BroadsheetDb db, TimeProvider clock, int rankingWindow);
+
+    /// <summary>
+    /// After rows were inserted with their ids given (a restore keeps the ids mailed links carry), makes the table's next
+    /// generated id follow the largest. SQLite does so by itself; PostgreSQL's identity sequence must be moved.
+    /// </summary>
+    Task AfterExplicitIdsAsync(BroadsheetDb db, string table, CancellationToken cancellationToken);
 }
 
 /// <summary>The keys of the locks taken through <see cref="IDatabaseDialect.LockAsync"/>, in one list so that two never collide.</summary>

@@ -45,6 +45,14 @@ public sealed class PostgresDialect : IDatabaseDialect
         _ => null,
     };
 
+    public async Task AfterExplicitIdsAsync(BroadsheetDb db, string table, CancellationToken cancellationToken)
+    {
+        // The table name comes from the EF model, never from input; it cannot be a parameter.
+        var quoted = "\"" + table.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        var sql = $"SELECT setval(pg_get_serial_sequence('{quoted.Replace("'", "''", StringComparison.Ordinal)}', 'Id'), COALESCE(MAX(\"Id\"), 0) + 1, false) FROM {quoted}";
+        await db.Database.ExecuteSqlRawAsync(sql, cancellationToken);
+    }
+
     public async Task<IAsyncDisposable> LockAsync(BroadsheetDb db, long key, CancellationToken cancellationToken)
     {
         var connection = new NpgsqlConnection(db.Database.GetConnectionString());

@@ -43,6 +43,9 @@ public sealed class SqliteDialect : IDatabaseDialect
         _ => null,
     };
 
+    /// <summary>Nothing to do: an explicit id larger than the table's sequence moves it (AUTOINCREMENT's rule).</summary>
+    public Task AfterExplicitIdsAsync(BroadsheetDb db, string table, CancellationToken cancellationToken) => Task.CompletedTask;
+
     public async Task<IAsyncDisposable> LockAsync(BroadsheetDb db, long key, CancellationToken cancellationToken)
     {
         var connectionString = db.Database.GetConnectionString()!;

@@ -26,7 +26,7 @@ public sealed record SettingsInput(
 
 /// <summary>
 /// The Admin API under <c>/api/admin</c>: posts and pages (<see cref="AdminPostsApi"/>), tags, media,
-/// site settings and search (<see cref="Search.AdminSearchApi"/>). Every endpoint demands an API key
+/// site settings, search (<see cref="Search.AdminSearchApi"/>), newsletters and subscribers (<see cref="AdminNewslettersApi"/>). Every endpoint demands an API key
 /// ("ApiKey" scheme named in the policy, so a signed-in browser's cookie is not enough) and the role
 /// its policy names.
 /// </summary>
@@ -46,6 +46,8 @@ public static class AdminApi
         MapMedia(admin.MapGroup("/media").RequireAuthorization(Policy(Policies.EditAll)).WithTags("Admin: media"));
         MapSettings(admin.MapGroup("/settings").RequireAuthorization(Policy(Policies.Administer)).WithTags("Admin: settings"));
         Search.AdminSearchApi.MapSearch(admin.MapGroup("/search").RequireAuthorization(Policy(Policies.EditAll)));
+        AdminNewslettersApi.MapNewsletters(admin.MapGroup("/newsletters").RequireAuthorization(Policy(Policies.EditAll)));
+        AdminNewslettersApi.MapSubscribers(admin.MapGroup("/subscribers").RequireAuthorization(Policy(Policies.Administer)));
         return app;
     }
 

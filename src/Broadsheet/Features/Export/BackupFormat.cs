@@ -16,6 +16,12 @@ namespace Broadsheet.Features.Export;
 /// changing the version; a file without a section restores that section as empty. The version goes
 /// up only for a change old readers would misread, and a reader refuses versions newer than its own.
 /// </para>
+/// <para>
+/// The one exception to "no ids": newsletters and subscribers keep theirs, because the links already mailed
+/// (unsubscribe, preferences) carry them under the site's <see cref="MailLinkKey"/>; a restore puts them back as they
+/// were, so those links keep working. The backup holds personal data (subscribers' addresses and consent records)
+/// and the DKIM private keys: keep it as safe as the database.
+/// </para>
 /// </summary>
 public sealed class BackupFile
 {
@@ -33,6 +39,14 @@ public sealed class BackupFile
     public List<BackupComment> Comments { get; set; } = [];
     public List<BackupRedirect> Redirects { get; set; } = [];
     public List<BackupMedia> Media { get; set; } = [];
+    public List<BackupNewsletter> Newsletters { get; set; } = [];
+    public List<BackupIssue> Issues { get; set; } = [];
+    public List<BackupSubscriber> Subscribers { get; set; } = [];
+    public List<BackupSuppression> Suppressions { get; set; } = [];
+    public List<BackupDkimKey> DkimKeys { get; set; } = [];
+
+    /// <summary>The key of the links in subscriber mail (base64), so a restored site's old unsubscribe links still work.</summary>
+    public string? MailLinkKey { get; set; }
 
     /// <summary>Sections written by a newer Broadsheet that this one does not know; restoring refuses to drop them silently.</summary>
     [JsonExtensionData]
@@ -165,4 +179,92 @@ public sealed class BackupMedia
     public DateTime CreatedAt { get; set; }
     public string? UploadedByUserId { get; set; }
     public string? SourceUrl { get; set; }
+}
+
+public sealed class BackupNewsletter
+{
+    /// <summary>Kept: unsubscribe links carry it.</summary>
+    public int Id { get; set; }
+    public required string Slug { get; set; }
+    public required string Name { get; set; }
+    public string Description { get; set; } = "";
+    public required string FromName { get; set; }
+    public required string FromAddress { get; set; }
+    public string? ReplyTo { get; set; }
+    public bool OpenForSubscription { get; set; }
+    public string TitlePattern { get; set; } = "";
+    public DateTime CreatedAt { get; set; }
+    public int Version { get; set; }
+}
+
+/// <summary>An issue: its words are its post's (named by kind and slug), its mail state is here. Deliveries are not kept.</summary>
+public sealed class BackupIssue
+{
+    public required string Newsletter { get; set; }
+    public int Number { get; set; }
+    public required BackupPostRef Post { get; set; }
+    public required string Subject { get; set; }
+    public Newsletters.IssueSendStatus SendStatus { get; set; }
+    public DateTime? SendRequestedAt { get; set; }
+    public DateTime? SendFinishedAt { get; set; }
+    public string? PausedReason { get; set; }
+    public string? SentBy { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed class BackupSubscriber
+{
+    /// <summary>Kept: every link mailed to them carries it.</summary>
+    public int Id { get; set; }
+    public required string Email { get; set; }
+    public string? Name { get; set; }
+
+    /// <summary>Part of their links' MAC; kept so the links still work.</summary>
+    public required string LinkSecret { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public DateTime? ConfirmationSentAt { get; set; }
+    public List<BackupSubscription> Subscriptions { get; set; } = [];
+    public List<BackupConsent> Consent { get; set; } = [];
+}
+
+public sealed class BackupSubscription
+{
+    /// <summary>The newsletter's slug.</summary>
+    public required string Newsletter { get; set; }
+    public Subscribers.SubscriptionStatus Status { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? ConfirmedAt { get; set; }
+    public DateTime? UnsubscribedAt { get; set; }
+}
+
+public sealed class BackupConsent
+{
+    /// <summary>The newsletter's slug; null for all of them.</summary>
+    public string? Newsletter { get; set; }
+    public Subscribers.ConsentAction Action { get; set; }
+    public Subscribers.ConsentSource Source { get; set; }
+    public string? Detail { get; set; }
+    public string? IpAddress { get; set; }
+    public DateTime At { get; set; }
+}
+
+public sealed class BackupSuppression
+{
+    public required string AddressHash { get; set; }
+
+    /// <summary>The newsletter's slug; null for every newsletter.</summary>
+    public string? Newsletter { get; set; }
+    public Subscribers.SuppressionReason Reason { get; set; }
+    public string? Detail { get; set; }
+    public DateTime At { get; set; }
+}
+
+public sealed class BackupDkimKey
+{
+    public required string Domain { get; set; }
+    public required string Selector { get; set; }
+    public required string PrivateKeyPem { get; set; }
+    public bool Active { get; set; }
+    public DateTime CreatedAt { get; set; }
 }

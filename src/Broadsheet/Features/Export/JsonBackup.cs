@@ -1,12 +1,15 @@
 using System.Text.Json;
 using Broadsheet.Data;
 using Broadsheet.Features.Accounts;
+using Broadsheet.Email;
 using Broadsheet.Features.Authors;
 using Broadsheet.Features.Import;
 using Broadsheet.Features.Media;
+using Broadsheet.Features.Newsletters;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Settings;
+using Broadsheet.Features.Subscribers;
 using Broadsheet.Features.Tags;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +20,7 @@ namespace Broadsheet.Features.Export;
 /// Writes the whole site to a <see cref="BackupFile"/> and restores one into an empty database
 /// (one transaction: a bad file restores nothing). See <see cref="BackupFile"/> for the format's rules.
 /// </summary>
-public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, ContentChanges changes)
+public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, ContentChanges changes, MailLinkKeyCache mailLinkKeys)
 {
     public async Task ExportAsync(Stream output, bool includePasswordHashes, CancellationToken cancellationToken = default)
     {
@@ -42,6 +45,12 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
         var orderedComments = comments.OrderBy(c => postRefs[c.PostId].Kind).ThenBy(c => postRefs[c.PostId].Slug, StringComparer.Ordinal)
             .ThenBy(c => c.PublishedAt).ThenBy(c => c.Id).ToList();
         var commentIndex = orderedComments.Select((c, i) => (c.Id, i)).ToDictionary(x => x.Id, x => x.i);
+        var newsletters = await db.Newsletters.AsNoTracking().OrderBy(n => n.Id).ToListAsync(cancellationToken);
+        var newsletterSlugs = newsletters.ToDictionary(n => n.Id, n => n.Slug);
+        string? SlugOf(int? id) => id is { } n && newsletterSlugs.TryGetValue(n, out var slug) ? slug : null;
+        var consent = (await db.ConsentRecords.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(c => c.At).ThenBy(c => c.Id).ToLookup(c => c.SubscriberId);
+        var subscribers = await db.Subscribers.AsNoTracking().Include(x => x.Subscriptions).OrderBy(x => x.Id).AsSplitQuery().ToListAsync(cancellationToken);
+        var mailLinkKey = await db.MailLinkKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == MailLinkKey.SingletonId, cancellationToken);
 
         return new BackupFile
         {
@@ -89,6 +98,34 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
                 StoredName = m.StoredName, OriginalName = m.OriginalName, ContentType = m.ContentType, Size = m.Size, Sha256 = m.Sha256,
                 Width = m.Width, Height = m.Height, AltText = m.AltText, CreatedAt = m.CreatedAt, UploadedByUserId = m.UploadedByUserId, SourceUrl = m.SourceUrl,
             })],
+            Newsletters = [.. newsletters.Select(n => new BackupNewsletter
+            {
+                Id = n.Id, Slug = n.Slug, Name = n.Name, Description = n.Description, FromName = n.FromName, FromAddress = n.FromAddress, ReplyTo = n.ReplyTo,
+                OpenForSubscription = n.OpenForSubscription, TitlePattern = n.TitlePattern, CreatedAt = n.CreatedAt, Version = n.Version,
+            })],
+            Issues = [.. (await db.NewsletterIssues.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(i => newsletterSlugs[i.NewsletterId], StringComparer.Ordinal).ThenBy(i => i.Number)
+                .Select(i => new BackupIssue
+            {
+                Newsletter = newsletterSlugs[i.NewsletterId], Number = i.Number, Post = postRefs[i.PostId], Subject = i.Subject, SendStatus = i.SendStatus,
+                SendRequestedAt = i.SendRequestedAt, SendFinishedAt = i.SendFinishedAt, PausedReason = i.PausedReason, SentBy = i.SentBy, CreatedAt = i.CreatedAt,
+            })],
+            Subscribers = [.. subscribers.Select(x => new BackupSubscriber
+            {
+                Id = x.Id, Email = x.Email, Name = x.Name, LinkSecret = x.LinkSecret, CreatedAt = x.CreatedAt, UpdatedAt = x.UpdatedAt, ConfirmationSentAt = x.ConfirmationSentAt,
+                Subscriptions = [.. x.Subscriptions.OrderBy(y => newsletterSlugs[y.NewsletterId], StringComparer.Ordinal).Select(y => new BackupSubscription
+                {
+                    Newsletter = newsletterSlugs[y.NewsletterId], Status = y.Status, CreatedAt = y.CreatedAt, ConfirmedAt = y.ConfirmedAt, UnsubscribedAt = y.UnsubscribedAt,
+                })],
+                Consent = [.. consent[x.Id].Select(c => new BackupConsent
+                {
+                    Newsletter = SlugOf(c.NewsletterId), Action = c.Action, Source = c.Source, Detail = c.Detail, IpAddress = c.IpAddress, At = c.At,
+                })],
+            })],
+            Suppressions = [.. (await db.Suppressions.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(x => x.AddressHash, StringComparer.Ordinal).ThenBy(x => SlugOf(x.NewsletterId), StringComparer.Ordinal)
+                .Select(x => new BackupSuppression { AddressHash = x.AddressHash, Newsletter = SlugOf(x.NewsletterId), Reason = x.Reason, Detail = x.Detail, At = x.At })],
+            DkimKeys = [.. (await db.DkimKeys.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(k => k.Domain, StringComparer.Ordinal).ThenBy(k => k.Selector, StringComparer.Ordinal)
+                .Select(k => new BackupDkimKey { Domain = k.Domain, Selector = k.Selector, PrivateKeyPem = k.PrivateKeyPem, Active = k.Active, CreatedAt = k.CreatedAt })],
+            MailLinkKey = mailLinkKey?.Key,
         };
     }
 
@@ -195,6 +232,7 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
             db.Media.Add(new MediaFile { StoredName = m.StoredName, OriginalName = m.OriginalName, ContentType = m.ContentType, Size = m.Size, Sha256 = m.Sha256, Width = m.Width, Height = m.Height, AltText = m.AltText, CreatedAt = m.CreatedAt, UploadedByUserId = m.UploadedByUserId, SourceUrl = m.SourceUrl });
 
         await db.SaveChangesAsync(cancellationToken);
+        await RestoreMailAsync(backup, posts, fileName, summary, cancellationToken);
         var list = backup.Comments ?? [];
         for (var i = 0; i < list.Count; i++)
         {
@@ -206,8 +244,80 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
         if (beforeCommit is not null) await beforeCommit(summary, cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         db.ChangeTracker.Clear();
+        mailLinkKeys.Forget();
         await changes.PublishedAsync(db, cancellationToken);
         return summary;
+    }
+
+    /// <summary>
+    /// Newsletters, issues, subscribers (with subscriptions and consent), suppressions, DKIM keys and the mail link key,
+    /// in the restore's transaction. Newsletter and subscriber ids are put back as they were (mailed links carry them).
+    /// </summary>
+    private async Task RestoreMailAsync(BackupFile backup, Dictionary<BackupPostRef, Post> posts, string fileName, ImportSummary summary, CancellationToken cancellationToken)
+    {
+        var newsletters = new Dictionary<string, Newsletter>(StringComparer.Ordinal);
+        foreach (var n in backup.Newsletters ?? [])
+        {
+            if (n.Id < 1) throw Broken(fileName, $"newsletter '{n.Slug}' has no id");
+            var newsletter = new Newsletter
+            {
+                Id = n.Id, Slug = n.Slug, Name = n.Name, Description = n.Description, FromName = n.FromName, FromAddress = n.FromAddress, ReplyTo = n.ReplyTo,
+                OpenForSubscription = n.OpenForSubscription, TitlePattern = n.TitlePattern, CreatedAt = n.CreatedAt, Version = n.Version,
+            };
+            if (!newsletters.TryAdd(n.Slug, newsletter)) throw Broken(fileName, $"two newsletters have the slug '{n.Slug}'");
+            db.Newsletters.Add(newsletter);
+        }
+        Newsletter NewsletterFor(string slug) => newsletters.GetValueOrDefault(slug) ?? throw Broken(fileName, $"a record points at newsletter '{slug}', which the file does not hold");
+        foreach (var i in backup.Issues ?? [])
+        {
+            var post = posts.GetValueOrDefault(i.Post) ?? throw Broken(fileName, $"issue {i.Number} of '{i.Newsletter}' is post '{i.Post.Slug}', which the file does not hold");
+            // Deliveries are not in a backup: a send that was under way is left paused, to be looked at, not resumed blind.
+            var interrupted = i.SendStatus is IssueSendStatus.Sending;
+            db.NewsletterIssues.Add(new NewsletterIssue
+            {
+                Newsletter = NewsletterFor(i.Newsletter), Number = i.Number, Post = post, Subject = i.Subject,
+                SendStatus = interrupted ? IssueSendStatus.Paused : i.SendStatus, SendRequestedAt = i.SendRequestedAt, SendFinishedAt = i.SendFinishedAt,
+                PausedReason = interrupted ? "Restored from a backup while it was sending; the backup does not hold who had already received it." : i.PausedReason,
+                SentBy = i.SentBy, CreatedAt = i.CreatedAt,
+            });
+        }
+        var restored = new List<(Subscriber Subscriber, BackupSubscriber From)>();
+        foreach (var x in backup.Subscribers ?? [])
+        {
+            if (EmailAddresses.Clean(x.Email) is not { } email || x.Id < 1) throw Broken(fileName, $"subscriber {x.Id} has no usable address or id");
+            var subscriber = new Subscriber
+            {
+                Id = x.Id, Email = email, CanonicalEmail = EmailAddresses.Canonical(email), AddressHash = EmailAddresses.Hash(email), Name = x.Name, LinkSecret = x.LinkSecret,
+                CreatedAt = x.CreatedAt, UpdatedAt = x.UpdatedAt, ConfirmationSentAt = x.ConfirmationSentAt,
+            };
+            foreach (var y in x.Subscriptions ?? [])
+                subscriber.Subscriptions.Add(new Subscription { Newsletter = NewsletterFor(y.Newsletter), Status = y.Status, CreatedAt = y.CreatedAt, ConfirmedAt = y.ConfirmedAt, UnsubscribedAt = y.UnsubscribedAt });
+            db.Subscribers.Add(subscriber);
+            restored.Add((subscriber, x));
+        }
+        foreach (var x in backup.Suppressions ?? [])
+            db.Suppressions.Add(new Suppression { AddressHash = x.AddressHash, NewsletterId = x.Newsletter is null ? Suppression.EveryNewsletter : NewsletterFor(x.Newsletter).Id, Reason = x.Reason, Detail = x.Detail, At = x.At });
+        foreach (var k in backup.DkimKeys ?? [])
+            db.DkimKeys.Add(new DkimKey { Domain = k.Domain, Selector = k.Selector, PrivateKeyPem = k.PrivateKeyPem, Active = k.Active, CreatedAt = k.CreatedAt });
+        if (backup.MailLinkKey is { Length: > 0 } key)
+        {
+            // A fresh site may have made its own key already (at its first mail link); the backup's replaces it.
+            await db.MailLinkKeys.Where(k => k.Id == MailLinkKey.SingletonId).ExecuteDeleteAsync(cancellationToken);
+            db.MailLinkKeys.Add(new MailLinkKey { Key = key, CreatedAt = DateTime.UtcNow });
+        }
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var (subscriber, from) in restored)
+            foreach (var c in from.Consent ?? [])
+                db.ConsentRecords.Add(new ConsentRecord
+                {
+                    SubscriberId = subscriber.Id, NewsletterId = c.Newsletter is null ? null : NewsletterFor(c.Newsletter).Id, Action = c.Action, Source = c.Source,
+                    Detail = c.Detail, IpAddress = c.IpAddress, At = c.At,
+                });
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var entity in (Type[])[typeof(Newsletter), typeof(Subscriber)])
+            await db.Dialect.AfterExplicitIdsAsync(db, db.Model.FindEntityType(entity)!.GetTableName()!, cancellationToken);
+        summary.Newsletters = newsletters.Count;
+        summary.Subscribers = restored.Count;
     }
 
     private async Task EnsureEmptyAsync(string fileName, CancellationToken cancellationToken)
@@ -219,6 +329,8 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
         if (await db.Redirects.AnyAsync(cancellationToken)) held.Add("redirects");
         if (await db.Media.AnyAsync(cancellationToken)) held.Add("media");
         if (await db.Users.AnyAsync(cancellationToken)) held.Add("users");
+        if (await db.Newsletters.AnyAsync(cancellationToken)) held.Add("newsletters");
+        if (await db.Subscribers.AnyAsync(cancellationToken)) held.Add("subscribers");
         if (held.Count > 0)
             throw new ImportFailedException(fileName, null, $"a backup restores only into an empty site, and this one already has {string.Join(", ", held)}. Start from a new data folder or database.");
     }

@@ -18,6 +18,9 @@ public enum ImportJobFormat
     Blogger = 0,
     WordPress = 1,
     JsonBackup = 2,
+
+    /// <summary>A CSV of subscribers for one newsletter (<see cref="Subscribers.SubscriberImport"/>); not a content import.</summary>
+    SubscribersCsv = 3,
 }
 
 /// <summary>

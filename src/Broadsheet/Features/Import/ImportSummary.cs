@@ -35,6 +35,9 @@ public sealed class ImportSummary
     public int Redirects { get; set; }
     /// <summary>Posts, pages and comments whose HTML had something unsafe or unsupported removed.</summary>
     public int Sanitised { get; set; }
+    /// <summary>Newsletters and subscribers restored from a backup (other imports bring none).</summary>
+    public int Newsletters { get; set; }
+    public int Subscribers { get; set; }
     /// <summary>Items already imported by an earlier run (matched by their source id) and left as they are.</summary>
     public int AlreadyImported { get; set; }
     [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)]
@@ -57,6 +60,8 @@ public sealed class ImportSummary
         Line("authors", Authors);
         Line("redirects", Redirects);
         Line("sanitised", Sanitised);
+        if (Newsletters > 0) Line("newsletters", Newsletters);
+        if (Subscribers > 0) Line("subscribers", Subscribers);
         Line("already imported", AlreadyImported);
         Line("skipped", Skipped.Count);
         foreach (var group in Skipped.GroupBy(s => s.Why).OrderByDescending(g => g.Count()))

@@ -1,3 +1,4 @@
+using Broadsheet.Data.WorkQueue;
 using Broadsheet.Email;
 using Broadsheet.Features.Subscribers;
 
@@ -19,6 +20,12 @@ public static class NewslettersSetup
         services.AddScoped<SubscribeFormToken>();
         services.AddScoped<SubscribeThrottle>();
         services.AddSingleton<OpenNewsletters>();
+        // Imports, confirmation requests and erasure (Features/Subscribers)
+        services.AddScoped<SubscriberImport>();
+        services.AddWork<SubscriberImportWork>(SubscriberImport.WorkKind);
+        services.AddScoped<ConfirmationRequests>();
+        services.AddWork<ConfirmationRequestWork>(ConfirmationRequests.WorkKind);
+        services.AddScoped<SubscriberErasure>();
         return services;
     }
 }

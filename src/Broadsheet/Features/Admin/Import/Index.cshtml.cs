@@ -74,7 +74,7 @@ public sealed class IndexModel(BroadsheetDb db, ImportJobs jobs, IConfiguration 
     }
 
     private async Task LoadAsync(CancellationToken cancellationToken) =>
-        Recent = await db.ImportJobs.AsNoTracking().OrderByDescending(j => j.Id).Take(10)
+        Recent = await db.ImportJobs.AsNoTracking().Where(j => j.Format != ImportJobFormat.SubscribersCsv).OrderByDescending(j => j.Id).Take(10)
             .Select(j => new ImportJob { Id = j.Id, FileName = j.FileName, Format = j.Format, Status = j.Status, CreatedAt = j.CreatedAt, FileSize = j.FileSize })
             .ToListAsync(cancellationToken);
 }

@@ -32,6 +32,8 @@ public sealed class JobModel(BroadsheetDb db, ImportJobs jobs) : AdminPageModel
             })
             .SingleOrDefaultAsync(cancellationToken);
         if (job is null) return NotFound();
+        // A CSV of subscribers has its own page (Admin/Subscribers/ImportJob).
+        if (job.Format == ImportJobFormat.SubscribersCsv) return Redirect($"/admin/subscribers/import/{id}");
         Job = job;
         Summary = ImportJobs.Summary(job);
         (BytesRead, Items) = jobs.LiveProgress(id) is { } live ? (live.BytesRead, live.Items) : (job.BytesRead, job.Items);
