@@ -35,7 +35,7 @@ public sealed class ConfirmationRequests(WorkQueue queue, TimeProvider clock)
     }
 }
 
-internal sealed class ConfirmationRequestWork(BroadsheetDb db, IEmailSender sender, SubscriberLinks links, SiteSettingsCache sites, TimeProvider clock) : IWorkHandler
+internal sealed class ConfirmationRequestWork(BroadsheetDb db, IEmailSender sender, Subscribing subscribing, SiteSettingsCache sites, TimeProvider clock) : IWorkHandler
 {
     private const int BatchSize = 200;
 
@@ -57,13 +57,7 @@ internal sealed class ConfirmationRequestWork(BroadsheetDb db, IEmailSender send
             if (batch.Count == 0) return;
             foreach (var subscriber in batch)
             {
-                var url = await links.ConfirmUrlAsync(site, subscriber, cancellationToken);
-                await sender.SendAsync(new EmailMessage(subscriber.Email, $"Please confirm: {newsletter.Name}", Body(site, newsletter.Name, url), subscriber.Name)
-                {
-                    Class = MailClass.Confirmation,
-                    From = $"\"{newsletter.FromName.Replace("\"", "", StringComparison.Ordinal)}\" <{newsletter.FromAddress}>",
-                    ReplyTo = newsletter.ReplyTo,
-                }, cancellationToken);
+                await sender.SendAsync(await subscribing.ConfirmationRequestAsync(site, subscriber, newsletter, cancellationToken), cancellationToken);
                 subscriber.ConfirmationSentAt = clock.GetUtcNow().UtcDateTime;
             }
             await db.SaveChangesAsync(cancellationToken);
@@ -71,15 +65,4 @@ internal sealed class ConfirmationRequestWork(BroadsheetDb db, IEmailSender send
             await work.SaveCheckpointAsync(after.ToString(System.Globalization.CultureInfo.InvariantCulture), cancellationToken);
         }
     }
-
-    private static string Body(Site site, string newsletter, string url) =>
-        $"""
-        This address is on the list for {newsletter} from {site.Title}, but it has not been confirmed, so nothing has been sent to it.
-
-        If you want {newsletter}, confirm here:
-
-        {url}
-
-        If you do not, ignore this message: you will not be mailed again.
-        """;
 }

@@ -324,7 +324,7 @@ public sealed class Subscribing(
     /// The one mail a request causes: the confirmation link when something is to be confirmed, else the preferences
     /// link with "you are already subscribed". From the newsletter's own sender when there is one newsletter.
     /// </summary>
-    private async Task<EmailMessage> MessageAsync(Site site, Subscriber subscriber, List<Newsletter> newsletters, bool toConfirm, CancellationToken cancellationToken)
+    private async Task<EmailMessage> MessageAsync(Site site, Subscriber subscriber, List<Newsletter> newsletters, bool toConfirm, CancellationToken cancellationToken, bool onImportedList = false)
     {
         var names = string.Join(", ", newsletters.Select(n => n.Name));
         var (subject, lead, link, close) = toConfirm
@@ -341,7 +341,9 @@ public sealed class Subscribing(
             $"""
             {greeting}
 
-            Someone (we hope you) asked to receive {names} from {site.Title} at this address.
+            {(onImportedList
+                ? $"This address is on the list for {names} from {site.Title}, but it has not been confirmed, so nothing has been sent to it."
+                : $"Someone (we hope you) asked to receive {names} from {site.Title} at this address.")}
             {lead}
 
             {link}
@@ -353,6 +355,13 @@ public sealed class Subscribing(
             From = newsletters.Count == 1 ? Sender(newsletters[0]) : null,
         };
     }
+
+    /// <summary>
+    /// The confirmation request for a subscriber imported without consent (the admin's "send confirmation requests"):
+    /// the same mail as the form's, saying why it came. The caller sends it and records <see cref="Subscriber.ConfirmationSentAt"/>.
+    /// </summary>
+    public Task<EmailMessage> ConfirmationRequestAsync(Site site, Subscriber subscriber, Newsletter newsletter, CancellationToken cancellationToken = default) =>
+        MessageAsync(site, subscriber, [newsletter], toConfirm: true, cancellationToken, onImportedList: true);
 
     private static string Sender(Newsletter newsletter) => new MailboxAddress(newsletter.FromName, newsletter.FromAddress).ToString();
 
