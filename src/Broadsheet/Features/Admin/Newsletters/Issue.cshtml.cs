@@ -86,13 +86,13 @@ public sealed class IssueModel(BroadsheetDb db, IssueSending sending, IEmailSend
     }
 
     public async Task<IActionResult> OnPostPauseAsync(int id, CancellationToken cancellationToken) =>
-        await ChangeAsync(id, sending.PauseAsync(id, $"Paused by {User.Identity?.Name ?? "an admin"}", cancellationToken), "Paused: nothing more goes out until you resume.", cancellationToken);
+        await ChangeAsync(id, () => sending.PauseAsync(id, $"Paused by {User.Identity?.Name ?? "an admin"}", cancellationToken), "Paused: nothing more goes out until you resume.", cancellationToken);
 
     public async Task<IActionResult> OnPostResumeAsync(int id, CancellationToken cancellationToken) =>
-        await ChangeAsync(id, sending.ResumeAsync(id, cancellationToken), "Resumed.", cancellationToken);
+        await ChangeAsync(id, () => sending.ResumeAsync(id, cancellationToken), "Resumed.", cancellationToken);
 
     public async Task<IActionResult> OnPostCancelAsync(int id, CancellationToken cancellationToken) =>
-        await ChangeAsync(id, sending.CancelAsync(id, cancellationToken), "Cancelled: the messages not yet sent will not be.", cancellationToken);
+        await ChangeAsync(id, () => sending.CancelAsync(id, cancellationToken), "Cancelled: the messages not yet sent will not be.", cancellationToken);
 
     public async Task<IActionResult> OnPostResendFailedAsync(int id, CancellationToken cancellationToken)
     {
@@ -102,10 +102,11 @@ public sealed class IssueModel(BroadsheetDb db, IssueSending sending, IEmailSend
         return Redirect($"/admin/newsletters/issues/{id}");
     }
 
-    private async Task<IActionResult> ChangeAsync(int id, Task<bool> change, string done, CancellationToken cancellationToken)
+    /// <summary>Checks the issue exists, then makes the change (started only then: the two share the request's DbContext).</summary>
+    private async Task<IActionResult> ChangeAsync(int id, Func<Task<bool>> change, string done, CancellationToken cancellationToken)
     {
         if (!await LoadIssueAsync(id, cancellationToken)) return NotFound();
-        Notice = await change ? done : "Nothing changed: the send is not in a state where that applies (someone may have changed it a moment ago).";
+        Notice = await change() ? done : "Nothing changed: the send is not in a state where that applies (someone may have changed it a moment ago).";
         return Redirect($"/admin/newsletters/issues/{id}");
     }
 
