@@ -56,3 +56,33 @@
   input.addEventListener("change", check);
   form.addEventListener("submit", function (e) { check(); if (!message.hidden) e.preventDefault(); });
 })();
+
+// A newsletter send's progress: the page is complete as served; while the send runs, this asks the page's JSON
+// handler every two seconds and updates the counts, and reloads the page when the send changes state (so the
+// buttons shown are the ones that apply).
+(function () {
+  "use strict";
+  var section = document.querySelector("[data-progress-url]");
+  if (!section) return;
+  var status = section.getAttribute("data-status");
+  if (status !== "sending" && status !== "paused") return;
+  var url = section.getAttribute("data-progress-url");
+  var bar = section.querySelector("progress");
+  var set = function (name, value) {
+    var field = section.querySelector("[data-field='" + name + "']");
+    if (field && value !== undefined && value !== null) field.textContent = String(value);
+  };
+  var tick = function () {
+    fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (p) {
+        if (!p) return;
+        if (p.status !== status) { window.location.reload(); return; }
+        set("done", p.done); set("total", p.total); set("queued", p.queued + p.inFlight); set("sent", p.sent);
+        set("failed", p.failed); set("deferred", p.deferred); set("skipped", p.skipped); set("rate", p.rate); set("timeLeft", p.timeLeft);
+        if (bar) { bar.max = Math.max(1, p.total); bar.value = p.done; bar.textContent = p.done + " of " + p.total; }
+      })
+      .catch(function () { /* the next tick tries again */ });
+  };
+  setInterval(tick, 2000);
+})();
