@@ -1,4 +1,5 @@
 using Broadsheet.Data;
+using Broadsheet.Email;
 using Microsoft.EntityFrameworkCore;
 
 namespace Broadsheet.Features.Subscribers;
@@ -25,10 +26,13 @@ public sealed class SubscriberErasure(BroadsheetDb db, TimeProvider clock)
                 AddressHash = subscriber.AddressHash, NewsletterId = Suppression.EveryNewsletter, Reason = SuppressionReason.Manual,
                 Detail = detail.Length > 1000 ? detail[..1000] : detail, At = clock.GetUtcNow().UtcDateTime,
             });
+        // Mail not yet handed to a server is not sent; what is in flight finishes as the engine records it.
+        await db.Deliveries.Where(d => d.SubscriberId == subscriberId && (d.Status == DeliveryStatus.Queued || d.Status == DeliveryStatus.Deferred))
+            .ExecuteUpdateAsync(d => d.SetProperty(x => x.Status, DeliveryStatus.Skipped).SetProperty(x => x.LastReply, "subscriber erased"), cancellationToken);
+        await db.Deliveries.Where(d => d.SubscriberId == subscriberId && d.Status != DeliveryStatus.InFlight)
+            .ExecuteUpdateAsync(d => d.SetProperty(x => x.ToAddress, ErasedAddress).SetProperty(x => x.ToName, (string?)null), cancellationToken);
         db.Subscribers.Remove(subscriber);
         await db.SaveChangesAsync(cancellationToken);
-        await db.Deliveries.Where(d => d.SubscriberId == subscriberId)
-            .ExecuteUpdateAsync(d => d.SetProperty(x => x.ToAddress, ErasedAddress).SetProperty(x => x.ToName, (string?)null), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return true;
     }

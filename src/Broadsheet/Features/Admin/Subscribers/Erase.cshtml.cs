@@ -15,11 +15,8 @@ namespace Broadsheet.Features.Admin.Subscribers;
 /// waiting for them is skipped, not sent.
 /// </summary>
 [Authorize(Policy = Policies.Administer)]
-public sealed class EraseModel(BroadsheetDb db, TimeProvider clock) : AdminPageModel
+public sealed class EraseModel(BroadsheetDb db, SubscriberErasure erasure) : AdminPageModel
 {
-    /// <summary>What an erased subscriber's deliveries keep as their address: nothing of the person.</summary>
-    public const string ErasedAddress = "erased";
-
     public Subscriber Subscriber { get; private set; } = null!;
 
     public async Task<IActionResult> OnGetAsync(int id, CancellationToken cancellationToken)
@@ -32,28 +29,7 @@ public sealed class EraseModel(BroadsheetDb db, TimeProvider clock) : AdminPageM
 
     public async Task<IActionResult> OnPostAsync(int id, bool suppress, CancellationToken cancellationToken)
     {
-        var subscriber = await db.Subscribers.FirstOrDefaultAsync(s => s.Id == id, cancellationToken);
-        if (subscriber is null) return NotFound();
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (suppress && !await db.Suppressions.AnyAsync(s => s.AddressHash == subscriber.AddressHash && s.NewsletterId == Suppression.EveryNewsletter, cancellationToken))
-        {
-            db.Suppressions.Add(new Suppression
-            {
-                AddressHash = subscriber.AddressHash,
-                NewsletterId = Suppression.EveryNewsletter,
-                Reason = SuppressionReason.Manual,
-                Detail = "erased by an admin",
-                At = clock.GetUtcNow().UtcDateTime,
-            });
-        }
-        // Mail not yet handed to a server is not sent; what is in flight finishes as the engine records it.
-        await db.Deliveries.Where(d => d.SubscriberId == id && (d.Status == DeliveryStatus.Queued || d.Status == DeliveryStatus.Deferred))
-            .ExecuteUpdateAsync(d => d.SetProperty(x => x.Status, DeliveryStatus.Skipped).SetProperty(x => x.LastReply, "subscriber erased"), cancellationToken);
-        await db.Deliveries.Where(d => d.SubscriberId == id && d.Status != DeliveryStatus.InFlight)
-            .ExecuteUpdateAsync(d => d.SetProperty(x => x.ToAddress, ErasedAddress).SetProperty(x => x.ToName, (string?)null), cancellationToken);
-        db.Subscribers.Remove(subscriber);
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
+        if (!await erasure.EraseAsync(id, "erased by an admin", suppress, cancellationToken)) return NotFound();
         Notice = suppress ? "Erased the subscriber; their address stays suppressed (as a hash) so it is not mailed again." : "Erased the subscriber.";
         return Redirect("/admin/subscribers");
     }
