@@ -36,6 +36,7 @@ public static class CommandLine
         Features.Export.JsonBackupCommands.Export(),
         Features.Search.SearchCommand.Create(),
         Features.Api.KeyCommand.Create(),
+        Email.DkimCommand.Create(),
     ];
 
     public static async Task<int> RunAsync(string[] args)
