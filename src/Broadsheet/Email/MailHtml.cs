@@ -109,6 +109,7 @@ internal static class MailHtml
         public void Newline(int count)
         {
             if (output.Length == 0) return;
+            while (output.Length > 0 && output[^1] == ' ') output.Length--;
             pendingNewlines = Math.Max(pendingNewlines, count);
             lineStarted = false;
         }
