@@ -78,7 +78,8 @@ public sealed class IssueMessages(SiteSettingsCache sites, MailLinkKeyCache link
         if (!site.HasAddress) throw new IssueNotReadyException(Site.AddressNotSet);
         var key = await linkKeys.GetAsync(db, cancellationToken);
 
-        var from = MailboxAddress.Parse(newsletter.FromAddress);
+        if (!MailboxAddress.TryParse(newsletter.FromAddress, out var from) || from.Domain.Length == 0)
+            throw new IssueNotReadyException($"The newsletter's sender address \"{newsletter.FromAddress}\" is not an email address: correct it in the newsletter's settings.");
         var webUrl = site.MailLink(FormattableString.Invariant($"/newsletters/{Uri.EscapeDataString(newsletter.Slug)}/{issue.Number}"));
         var (bodyHtml, bodyText) = MailHtml.Render(issue.BodyHtml, site.MailLink);
         var host = new Uri(site.BaseUrl).IdnHost;
@@ -126,7 +127,7 @@ public sealed class IssueMessages(SiteSettingsCache sites, MailLinkKeyCache link
             FromName = newsletter.FromName,
             FromAddress = from.Address,
             ReplyTo = string.IsNullOrWhiteSpace(newsletter.ReplyTo) ? null : newsletter.ReplyTo.Trim(),
-            FromDomain = from.Domain,
+            FromDomain = MessageSigning.AsciiDomain(from.Domain) ?? from.Domain,
             WebUrl = webUrl,
             ListId = ListId(newsletter.Name, newsletter.Slug, host),
             Html = [htmlStart, htmlToUnsubscribe, htmlToPreferences, htmlEnd],

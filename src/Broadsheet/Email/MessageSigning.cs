@@ -17,8 +17,11 @@ namespace Broadsheet.Email;
 /// of BouncyCastle's managed RSA, which costs about four times the CPU. The engine calls <see cref="Sign"/> on every
 /// message, transactional ones too, after every header is set.
 /// </summary>
-public sealed partial class MessageSigning(ILogger<MessageSigning> logger)
+public sealed partial class MessageSigning(ILogger<MessageSigning>? logger = null)
 {
+    // Optional, so a bench or a test can sign without a host; the app's container always gives one.
+    private readonly ILogger logger = (ILogger?)logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance;
+
     /// <summary>
     /// Signed when present. RFC 8058 §4 requires both List-Unsubscribe headers to be signed; the rest are what a
     /// forger or a mangling relay would change (RFC 6376 §5.4.1). A name listed but absent signs its absence, so it

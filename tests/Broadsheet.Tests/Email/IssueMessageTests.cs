@@ -200,6 +200,20 @@ public abstract partial class IssueMessageTests(TestProvider provider)
     }
 
     [Fact]
+    public async Task An_issue_whose_sender_address_is_not_one_is_not_prepared_and_says_where_to_correct_it()
+    {
+        var arranged = await ArrangeAsync();
+        await using var app = arranged.App;
+        await using var scope = app.Scope();
+        var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+        var newsletter = db.Newsletters.Single();
+        newsletter.FromAddress = "news at campaign";
+        await db.SaveChangesAsync(TestContext.Current.CancellationToken);
+        var refused = await Assert.ThrowsAsync<IssueNotReadyException>(() => app.Services.GetRequiredService<IssueMessages>().PrepareAsync(db, arranged.Issue.IssueId, TestContext.Current.CancellationToken));
+        Assert.Contains("\"news at campaign\" is not an email address", refused.Message);
+    }
+
+    [Fact]
     public async Task A_signed_issue_passes_python3_dkim_and_fails_once_its_list_unsubscribe_is_changed()
     {
         MailCheckers.SkipUnlessDkim();
