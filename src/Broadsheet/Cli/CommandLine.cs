@@ -39,6 +39,7 @@ public static class CommandLine
         Features.Newsletters.NewsletterCommands.Newsletter(),
         Features.Newsletters.DeliveryCommands.Create(),
         Features.Subscribers.SubscriberCommands.Create(),
+        Email.DkimCommand.Create(),
     ];
 
     public static async Task<int> RunAsync(string[] args)
