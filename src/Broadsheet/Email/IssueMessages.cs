@@ -1,4 +1,5 @@
 using Broadsheet.Data;
+using Microsoft.EntityFrameworkCore;
 using MimeKit;
 
 namespace Broadsheet.Email;
@@ -11,6 +12,11 @@ public sealed class PreparedIssue
 {
     public required int IssueId { get; init; }
     public required int NewsletterId { get; init; }
+
+    // minimal: helper C's version replaces this at merge
+    internal string Subject { get; init; } = "";
+    internal string Text { get; init; } = "";
+    internal MailboxAddress? From { get; init; }
 }
 
 /// <summary>
@@ -20,10 +26,29 @@ public sealed class PreparedIssue
 /// </summary>
 public sealed class IssueMessages
 {
-    public Task<PreparedIssue> PrepareAsync(BroadsheetDb db, int issueId, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    // minimal: helper C's version replaces this at merge
+    public async Task<PreparedIssue> PrepareAsync(BroadsheetDb db, int issueId, CancellationToken cancellationToken = default)
+    {
+        var row = await db.NewsletterIssues.AsNoTracking().Where(i => i.Id == issueId)
+            .Select(i => new { i.Id, i.NewsletterId, i.Subject, i.Post!.Body, i.Newsletter!.FromName, i.Newsletter.FromAddress })
+            .SingleAsync(cancellationToken);
+        return new PreparedIssue
+        {
+            IssueId = row.Id, NewsletterId = row.NewsletterId, Subject = row.Subject, Text = row.Body,
+            From = new MailboxAddress(row.FromName, row.FromAddress),
+        };
+    }
 
     /// <summary>Fast and synchronous: called thousands of times a second.</summary>
-    public MimeMessage Build(PreparedIssue issue, IssueRecipient recipient) => throw new NotImplementedException();
+    // minimal: helper C's version replaces this at merge
+    public MimeMessage Build(PreparedIssue issue, IssueRecipient recipient)
+    {
+        var message = new MimeMessage { Subject = issue.Subject, Body = new TextPart("plain") { Text = issue.Text } };
+        message.From.Add(issue.From!);
+        message.To.Add(new MailboxAddress(recipient.Name ?? "", recipient.Address));
+        message.MessageId = $"{issue.IssueId}.{recipient.DeliveryId}.{Guid.NewGuid():N}@{issue.From!.Domain}";
+        return message;
+    }
 }
 
 /// <summary>
