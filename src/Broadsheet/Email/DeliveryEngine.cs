@@ -193,6 +193,7 @@ public sealed class DeliveryEngine(
                     connection = null;
                     if (run.ConnectionError is not null || run.PauseReason is not null) break;
                 }
+                if (retryAt is not null) break;
             }
         }
         finally
@@ -521,8 +522,8 @@ public sealed class DeliveryEngine(
 
         public void RateLimited(DateTime until)
         {
+            // Not a stop: the connection sends what it was granted, then its lane ends.
             lock (gate) RateLimitedUntil = RateLimitedUntil is { } other && other > until ? other : until;
-            stopped = true;
         }
 
         public void Accepted()
@@ -546,9 +547,11 @@ public sealed class DeliveryEngine(
             List<long>? requeue = null;
             lock (gate)
             {
-                inARow.Add((id, hash, reply, hard, code));
+                // Another connection paused the send meanwhile: this refusal is the same story, not this address's.
+                if (PauseReason is not null) requeue = [id];
+                else inARow.Add((id, hash, reply, hard, code));
                 var n = Math.Max(2, pauseAfter);
-                if (inARow.Count >= n && inARow.Skip(inARow.Count - n).All(r => r.Code == code))
+                if (requeue is null && inARow.Count >= n && inARow.Skip(inARow.Count - n).All(r => r.Code == code))
                 {
                     requeue = inARow.Select(r => r.Id).ToList();
                     inARow.Clear();
@@ -567,7 +570,7 @@ public sealed class DeliveryEngine(
             List<(string Hash, string Reply)> flush;
             lock (gate)
             {
-                flush = [.. toSuppress, .. inARow.Where(r => r.Hard).Select(r => (r.Hash, r.Reply))];
+                flush = PauseReason is null ? [.. toSuppress, .. inARow.Where(r => r.Hard).Select(r => (r.Hash, r.Reply))] : [.. toSuppress];
                 toSuppress.Clear();
                 inARow.Clear();
             }

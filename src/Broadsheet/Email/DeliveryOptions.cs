@@ -34,4 +34,7 @@ public sealed class DeliveryOptions
 
     /// <summary>This many recipients in a row refused with the same 5xx answer pause the send rather than suppress them: that answer is about the account or server.</summary>
     public int SameRefusalsPause { get; set; } = 5;
+
+    /// <summary>How long asking for account mail waits for the engine's first attempt, so the page can say it could not be sent.</summary>
+    public TimeSpan AccountMailWait { get; set; } = TimeSpan.FromSeconds(20);
 }

@@ -1,6 +1,7 @@
 using Broadsheet.Data;
 using Broadsheet.Data.WorkQueue;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.EntityFrameworkCore;
 using MimeKit;
 
 namespace Broadsheet.Email;
@@ -68,10 +69,11 @@ public sealed class SmtpOptions
 /// link is claimed before any newsletter batch. The delivery and its work item commit together.
 /// </summary>
 public sealed class EngineEmailSender(
-    IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<SmtpOptions> options, IDataProtectionProvider protection, TimeProvider clock,
-    ILogger<EngineEmailSender> logger) : IEmailSender
+    IServiceScopeFactory scopes, Microsoft.Extensions.Options.IOptions<SmtpOptions> options, Microsoft.Extensions.Options.IOptions<DeliveryOptions> deliveryOptions,
+    IDataProtectionProvider protection, TimeProvider clock, ILogger<EngineEmailSender> logger) : IEmailSender
 {
     private readonly SmtpOptions smtp = options.Value;
+    private readonly DeliveryOptions delivery = deliveryOptions.Value;
 
     public bool IsConfigured => !string.IsNullOrWhiteSpace(smtp.Host);
 
@@ -89,7 +91,7 @@ public sealed class EngineEmailSender(
         var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
         var queue = scope.ServiceProvider.GetRequiredService<WorkQueue>();
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        var delivery = new Delivery
+        var row = new Delivery
         {
             Class = message.Class,
             ToAddress = message.To,
@@ -98,12 +100,37 @@ public sealed class EngineEmailSender(
             CreatedAt = clock.GetUtcNow().UtcDateTime,
             ProtectedMessage = protectedMessage,
         };
-        db.Deliveries.Add(delivery);
+        db.Deliveries.Add(row);
         await db.SaveChangesAsync(cancellationToken);
-        await queue.EnqueueAsync(db, DeliverWork.Kind, new DeliverWork.Payload(null, delivery.Id), priority: PriorityOf(message.Class), cancellationToken: cancellationToken);
+        await queue.EnqueueAsync(db, DeliverWork.Kind, new DeliverWork.Payload(null, row.Id), priority: PriorityOf(message.Class), cancellationToken: cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         queue.Wake();
-        logger.Queued(message.Subject, message.Class, delivery.Id);
+        logger.Queued(message.Subject, message.Class, row.Id);
+        if (message.Class == MailClass.Account) await WaitForOutcomeAsync(db, row.Id, cancellationToken);
+    }
+
+    /// <summary>
+    /// Account mail has a person at the screen who asked for it, and the page tells them if it could not go: wait (a
+    /// little) for the engine's first attempt. A refusal or an unreachable server cancels the delivery, so a link the
+    /// page called unsent never arrives later, and throws <see cref="MailNotSentException"/>. Still waiting after
+    /// <see cref="DeliveryOptions.AccountMailWait"/> returns: it is queued and will go.
+    /// </summary>
+    private async Task WaitForOutcomeAsync(BroadsheetDb db, long id, CancellationToken cancellationToken)
+    {
+        var until = DateTime.UtcNow + delivery.AccountMailWait;
+        while (DateTime.UtcNow < until)
+        {
+            await Task.Delay(50, cancellationToken);
+            var row = await db.Deliveries.AsNoTracking().Where(d => d.Id == id).Select(d => new { d.Status, d.LastReply }).FirstAsync(cancellationToken);
+            if (row.Status == DeliveryStatus.Sent) return;
+            if (row.Status is DeliveryStatus.Failed or DeliveryStatus.Deferred || row.Status == DeliveryStatus.Queued && row.LastReply is not null)
+            {
+                await db.Deliveries.Where(d => d.Id == id && d.Status != DeliveryStatus.Sent && d.Status != DeliveryStatus.InFlight)
+                    .ExecuteUpdateAsync(s => s.SetProperty(d => d.Status, DeliveryStatus.Cancelled).SetProperty(d => d.ProtectedMessage, (string?)null)
+                        .SetProperty(d => d.NextAttemptAt, (DateTime?)null), CancellationToken.None);
+                throw new MailNotSentException($"The message could not be sent: {row.LastReply}");
+            }
+        }
     }
 
     public static int PriorityOf(MailClass mailClass) => mailClass switch
@@ -129,6 +156,9 @@ public sealed class EngineEmailSender(
         return mime;
     }
 }
+
+/// <summary>The engine's first attempt at an account mail was refused, or could not reach the server; the delivery is cancelled.</summary>
+public sealed class MailNotSentException(string message) : Exception(message);
 
 public static class EmailSetup
 {
