@@ -22,8 +22,23 @@ public abstract class DeliveryKillTests(TestProvider provider) : IDisposable
     private readonly string folder = Directory.CreateTempSubdirectory("broadsheet-delivery-kill-").FullName;
     private readonly string? database = provider == TestProvider.Postgres ? PostgresServer.CreateDatabase() : null;
 
+    private readonly System.Text.StringBuilder output = new();
+    private readonly List<Process> nodes = [];
+
+    private string Output
+    {
+        get { lock (output) return output.ToString(); }
+    }
+
+    private void KillAll()
+    {
+        foreach (var node in nodes.Where(n => !n.HasExited)) node.Kill(entireProcessTree: true);
+    }
+
     public void Dispose()
     {
+        // A node left running (a failed assertion) would hold its SMTP sessions open, and the mail server's stop waits for them.
+        KillAll();
         try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
         if (database is not null) PostgresServer.DropDatabase(database);
         GC.SuppressFinalize(this);
@@ -33,57 +48,65 @@ public abstract class DeliveryKillTests(TestProvider provider) : IDisposable
     public async Task A_send_killed_again_and_again_reaches_everyone_with_duplicates_within_the_bound()
     {
         await using var mail = new ScriptedMailServer();
-        int issue;
-        // The site and its send are arranged through the app's own services; its own mail goes nowhere (a closed
-        // port, retried in an hour), so that every message is sent by the processes below.
-        await using (var arrange = new BroadsheetFactory(provider)
-            .With(Broadsheet.Data.DataDirectory.ConfigurationKey, Path.Combine(folder, "data"))
-            .With("ConnectionStrings:Broadsheet", database is null ? null : PostgresServer.ConnectionString(database))
-            .With("Email:Smtp:Host", "127.0.0.1").With("Email:Smtp:Port", ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture))
-            .With("Email:Delivery:ConnectionRetry", "01:00:00"))
+        try
         {
-            issue = await Sending.ArrangeAsync(arrange, Recipients);
-            Assert.Equal(SendStartOutcome.Started, (await Sending.StartAsync(arrange, issue)).Outcome);
-        }
-
-        for (var kill = 0; kill < Kills; kill++)
-        {
-            var before = mail.Accepted.Count;
-            using var node = Start(mail);
-            var watch = Stopwatch.StartNew();
-            // Killed once it has sent a little more, at a different point each time.
-            var more = 60 + Random.Shared.Next(120);
-            while (mail.Accepted.Count < before + more)
+            int issue;
+            // The site and its send are arranged through the app's own services; its own mail goes nowhere (a closed
+            // port, retried in an hour), so that every message is sent by the processes below.
+            await using (var arrange = new BroadsheetFactory(provider)
+                .With(Broadsheet.Data.DataDirectory.ConfigurationKey, Path.Combine(folder, "data"))
+                .With("ConnectionStrings:Broadsheet", database is null ? null : PostgresServer.ConnectionString(database))
+                .With("Email:Smtp:Host", "127.0.0.1").With("Email:Smtp:Port", ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .With("Email:Delivery:ConnectionRetry", "01:00:00"))
             {
-                Assert.False(node.HasExited, "the node stopped: " + await node.StandardError.ReadToEndAsync());
-                Assert.True(watch.Elapsed < TimeSpan.FromMinutes(2), $"the node sent nothing in 2 minutes (kill {kill})");
-                await Task.Delay(10);
+                issue = await Sending.ArrangeAsync(arrange, Recipients);
+                Assert.Equal(SendStartOutcome.Started, (await Sending.StartAsync(arrange, issue)).Outcome);
             }
-            node.Kill(entireProcessTree: true);
-            await node.WaitForExitAsync();
-            Assert.True(mail.Accepted.Count < Recipients, "the send finished before it could be killed");
-        }
 
-        using (var last = Start(mail))
-        {
-            var watch = Stopwatch.StartNew();
-            while (await ScalarAsync($"""SELECT "SendStatus" FROM "NewsletterIssues" WHERE "Id" = {issue}""") != $"{(int)IssueSendStatus.Sent}")
+            for (var kill = 0; kill < Kills; kill++)
             {
-                Assert.False(last.HasExited, "the node stopped: " + await last.StandardError.ReadToEndAsync());
-                Assert.True(watch.Elapsed < TimeSpan.FromMinutes(3), "the send did not finish within 3 minutes of the last start");
-                await Task.Delay(200);
+                var before = mail.Accepted.Count;
+                using var node = Start(mail);
+                var watch = Stopwatch.StartNew();
+                // Killed once it has sent a little more, at a different point each time.
+                var more = 60 + Random.Shared.Next(120);
+                while (mail.Accepted.Count < before + more)
+                {
+                    Assert.False(node.HasExited, "the node stopped: " + Output);
+                    Assert.True(watch.Elapsed < TimeSpan.FromMinutes(2), $"the node sent nothing in 2 minutes (kill {kill}): {Output}");
+                    await Task.Delay(10);
+                }
+                node.Kill(entireProcessTree: true);
+                await node.WaitForExitAsync();
+                Assert.True(mail.Accepted.Count < Recipients, "the send finished before it could be killed");
             }
-            last.Kill(entireProcessTree: true);
-        }
 
-        var copies = Enumerable.Range(1, Recipients).Select(i => mail.CopiesTo(Sending.Address(i))).ToList();
-        Assert.Equal(0, copies.Count(c => c == 0)); // nobody lost
-        var duplicates = copies.Sum(c => c - 1);
-        Assert.True(duplicates <= Kills * Connections, $"{duplicates} duplicates after {Kills} kills over {Connections} connections");
-        Assert.Equal($"{Recipients}", await ScalarAsync($"""SELECT COUNT(*) FROM "Deliveries" WHERE "IssueId" = {issue} AND "Status" = {(int)DeliveryStatus.Sent}"""));
-        var uncertain = int.Parse((await ScalarAsync($"""SELECT COUNT(*) FROM "Deliveries" WHERE "IssueId" = {issue} AND "Uncertain" """))!, System.Globalization.CultureInfo.InvariantCulture);
-        Assert.True(uncertain >= duplicates, $"{duplicates} duplicates but only {uncertain} counted uncertain");
-        Assert.True(uncertain <= Kills * Connections, $"{uncertain} uncertain after {Kills} kills over {Connections} connections");
+            using (var last = Start(mail))
+            {
+                var watch = Stopwatch.StartNew();
+                while (await ScalarAsync($"""SELECT "SendStatus" FROM "NewsletterIssues" WHERE "Id" = {issue}""") != $"{(int)IssueSendStatus.Sent}")
+                {
+                    Assert.False(last.HasExited, "the node stopped: " + Output);
+                    Assert.True(watch.Elapsed < TimeSpan.FromMinutes(3), "the send did not finish within 3 minutes of the last start: " + Output);
+                    await Task.Delay(200);
+                }
+                last.Kill(entireProcessTree: true);
+            }
+
+            var copies = Enumerable.Range(1, Recipients).Select(i => mail.CopiesTo(Sending.Address(i))).ToList();
+            Assert.Equal(0, copies.Count(c => c == 0)); // nobody lost
+            var duplicates = copies.Sum(c => c - 1);
+            Assert.True(duplicates <= Kills * Connections, $"{duplicates} duplicates after {Kills} kills over {Connections} connections");
+            Assert.Equal($"{Recipients}", await ScalarAsync($"""SELECT COUNT(*) FROM "Deliveries" WHERE "IssueId" = {issue} AND "Status" = {(int)DeliveryStatus.Sent}"""));
+            var uncertain = int.Parse((await ScalarAsync($"""SELECT COUNT(*) FROM "Deliveries" WHERE "IssueId" = {issue} AND "Uncertain" """))!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(uncertain >= duplicates, $"{duplicates} duplicates but only {uncertain} counted uncertain");
+            Assert.True(uncertain <= Kills * Connections, $"{uncertain} uncertain after {Kills} kills over {Connections} connections");
+    
+        }
+        finally
+        {
+            KillAll();
+        }
     }
 
     private Process Start(ScriptedMailServer mail)
@@ -105,8 +128,11 @@ public abstract class DeliveryKillTests(TestProvider provider) : IDisposable
             start.Environment["ConnectionStrings__Broadsheet"] = PostgresServer.ConnectionString(database);
         }
         var process = Process.Start(start)!;
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { lock (output) output.AppendLine(e.Data); };
         process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        nodes.Add(process);
         return process;
     }
 
