@@ -32,7 +32,18 @@ public abstract class DeliveryKillTests(TestProvider provider) : IDisposable
 
     private void KillAll()
     {
-        foreach (var node in nodes.Where(n => !n.HasExited)) node.Kill(entireProcessTree: true);
+        foreach (var node in nodes)
+        {
+            try
+            {
+                if (!node.HasExited) node.Kill(entireProcessTree: true);
+            }
+            catch (InvalidOperationException)
+            {
+                // Already disposed: it was killed and waited for.
+            }
+        }
+        nodes.Clear();
     }
 
     public void Dispose()
