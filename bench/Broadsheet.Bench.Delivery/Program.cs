@@ -12,6 +12,7 @@ using Broadsheet.Features.Newsletters;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Subscribers;
 using MailKit.Net.Smtp;
+using Microsoft.Extensions.DependencyInjection;
 using MailKit.Security;
 using Microsoft.EntityFrameworkCore;
 using MimeKit;
