@@ -25,7 +25,8 @@ switch (args.FirstOrDefault())
     {
         var data = args[1];
         var count = int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture);
-        var app = Broadsheet.Program.BuildApp(["--data", data, "--Broadsheet:DemoContent=false"]);
+        // --data is the CLI's option; BuildApp takes the setting it sets.
+        var app = Broadsheet.Program.BuildApp([$"--{DataDirectory.ConfigurationKey}={Path.GetFullPath(data)}", "--Broadsheet:DemoContent=false"]);
         await DatabaseSetup.MigrateAsync(app.Services);
         await using var scope = app.Services.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
