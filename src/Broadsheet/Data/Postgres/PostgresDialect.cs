@@ -18,6 +18,7 @@ public sealed class PostgresDialect : IDatabaseDialect
     {
         DatabaseSetup.AddContexts<PostgresBroadsheetDb>(services, o => Configure(o, connectionString));
         services.AddSingleton<WorkQueue.IWorkQueueClaim, Postgres.PostgresWorkQueueClaim>();
+        services.AddSingleton<Email.IDeliveryClaim, Postgres.PostgresDeliveryClaim>();
     }
 
     // Collections in queries (ids.Contains(p.Id)) go to PostgreSQL as one array parameter (= ANY): see DatabaseSetup.AddContexts.

@@ -23,6 +23,7 @@ public sealed class SqliteDialect : IDatabaseDialect
     {
         DatabaseSetup.AddContexts<SqliteBroadsheetDb>(services, o => Configure(o, connectionString));
         services.AddSingleton<WorkQueue.IWorkQueueClaim, Sqlite.SqliteWorkQueueClaim>();
+        services.AddSingleton<Email.IDeliveryClaim, Sqlite.SqliteDeliveryClaim>();
     }
 
     // Collections in queries (ids.Contains(p.Id)) go to SQLite as one json_each parameter: see DatabaseSetup.AddContexts.
