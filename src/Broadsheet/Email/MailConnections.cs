@@ -34,7 +34,7 @@ public sealed class MailConnections : IAsyncDisposable
         smtp = options.Value;
         Size = Math.Max(1, smtp.Connections);
         slots = new SemaphoreSlim(Size, Size);
-        PickupFolder = Path.Combine(DataDirectory.From(configuration), "pickup");
+        PickupFolder = Email.PickupFolder.From(configuration);
     }
 
     /// <summary>Connections at most, open at once, on this node.</summary>
@@ -42,7 +42,7 @@ public sealed class MailConnections : IAsyncDisposable
 
     public bool UsesPickupFolder => string.IsNullOrWhiteSpace(smtp.Host);
 
-    /// <summary>Where mail goes with no SMTP server configured: <c>pickup/</c> under the data folder. Nobody receives it.</summary>
+    /// <summary>Where mail goes with no SMTP server configured (<see cref="Email.PickupFolder"/>). Nobody receives it.</summary>
     public string PickupFolder { get; }
 
     /// <summary>For the admin's pages: where mail goes, honestly.</summary>

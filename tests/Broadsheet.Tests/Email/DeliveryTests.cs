@@ -175,7 +175,7 @@ public abstract class DeliveryTests(TestProvider provider)
         var done = await Sending.WaitAsync(app, issue, p => p.Status == IssueSendStatus.Sent);
 
         Assert.Equal(3, done.Sent);
-        var files = Directory.GetFiles(Path.Combine(app.DataDirectory, "pickup"), "*.eml");
+        var files = Directory.GetFiles(Path.Combine(app.DataDirectory, "mail-pickup"), "*.eml");
         Assert.Equal(3, files.Length);
         var to = files.Select(f => MimeKit.MimeMessage.Load(f).To.Mailboxes.Single().Address).Order().ToList();
         Assert.Equal(Enumerable.Range(1, 3).Select(Sending.Address).Order().ToList(), to);

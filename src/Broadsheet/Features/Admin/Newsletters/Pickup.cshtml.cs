@@ -1,3 +1,4 @@
+using Broadsheet.Email;
 using Broadsheet.Features.Accounts;
 using Broadsheet.Features.Posts;
 using Microsoft.AspNetCore.Authorization;
