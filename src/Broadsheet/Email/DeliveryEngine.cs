@@ -88,7 +88,21 @@ public sealed class DeliveryEngine(
             .Select(i => new { i.SendStatus, i.NewsletterId, i.PausedReason }).FirstOrDefaultAsync(stop);
         if (issue is null || issue.SendStatus != IssueSendStatus.Sending) return;
 
-        var prepared = await messages.PrepareAsync(db, issueId, stop);
+        PreparedIssue prepared;
+        try
+        {
+            prepared = await messages.PrepareAsync(db, issueId, stop);
+        }
+        catch (IssueNotReadyException notReady)
+        {
+            // Nothing a retry can fix (no site address for the links, a sender that does not parse): the admin must act,
+            // so the send waits paused with the reason in words, as for a refused password, and resumes when asked.
+            await db.NewsletterIssues.Where(i => i.Id == issueId && i.SendStatus == IssueSendStatus.Sending)
+                .ExecuteUpdateAsync(s => s.SetProperty(i => i.SendStatus, IssueSendStatus.Paused).SetProperty(i => i.PausedReason, Cut(notReady.Message, 2000))
+                    .SetProperty(i => i.Version, i => i.Version + 1), CancellationToken.None);
+            logger.SendPaused(issueId);
+            return;
+        }
         await signing.LoadAsync(db, stop);
         var run = new IssueRun(issueId, issue.NewsletterId, prepared, options.Slice);
         await Task.WhenAll(Enumerable.Range(0, pool.Size).Select(_ => LaneAsync(run, stop)));

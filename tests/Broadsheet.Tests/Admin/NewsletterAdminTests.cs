@@ -22,7 +22,7 @@ namespace Broadsheet.Tests.Admin;
 /// </summary>
 public abstract class NewsletterAdminTests(TestProvider provider)
 {
-    private BroadsheetFactory App() => new(provider);
+    private BroadsheetFactory App() => new BroadsheetFactory(provider).With(Broadsheet.Features.Settings.SiteSettingsCache.BaseUrlKey, "https://campaign.example.org");
 
     private static bool Refused(HttpResponseMessage response) =>
         response.StatusCode == HttpStatusCode.Forbidden

@@ -72,6 +72,7 @@ public abstract class DeliveryKillTests(TestProvider provider) : IDisposable
                 .With(Broadsheet.Data.DataDirectory.ConfigurationKey, Path.Combine(folder, "data"))
                 .With("ConnectionStrings:Broadsheet", database is null ? null : PostgresServer.ConnectionString(database))
                 .With("Email:Smtp:Host", "127.0.0.1").With("Email:Smtp:Port", ServerProcess.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture))
+                .With(Broadsheet.Features.Settings.SiteSettingsCache.BaseUrlKey, Sending.SiteAddress)
                 .With("Email:Delivery:ConnectionRetry", "01:00:00"))
             {
                 issue = await Sending.ArrangeAsync(arrange, Recipients);
@@ -133,6 +134,7 @@ public abstract class DeliveryKillTests(TestProvider provider) : IDisposable
         start.Environment["WorkQueue__LeaseTime"] = "00:00:03";
         start.Environment["Email__Delivery__ClaimLease"] = "00:00:03";
         start.Environment["Broadsheet__DemoContent"] = "false";
+        start.Environment["Site__BaseUrl"] = Sending.SiteAddress;
         start.Environment["Email__Smtp__Host"] = "127.0.0.1";
         start.Environment["Email__Smtp__Port"] = mail.Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["Email__Smtp__Security"] = "None";

@@ -1,3 +1,4 @@
+using Broadsheet.Features.Settings;
 using Broadsheet.Data;
 using Broadsheet.Email;
 using Broadsheet.Features.Newsletters;
@@ -17,6 +18,7 @@ public abstract class DeliveryTests(TestProvider provider)
 {
     private BroadsheetFactory App(ScriptedMailServer mail, string? username = null, string? password = null) =>
         mail.Configure(new BroadsheetFactory(provider), username, password)
+            .With(SiteSettingsCache.BaseUrlKey, Sending.SiteAddress)
             .With("Email:Smtp:Connections", "3")
             .With("Email:Delivery:ClaimSize", "7")
             .With("Email:Delivery:FirstRetry", "00:00:05");
@@ -167,9 +169,25 @@ public abstract class DeliveryTests(TestProvider provider)
     }
 
     [Fact]
+    public async Task A_site_with_no_address_pauses_the_send_saying_so_and_sends_nothing()
+    {
+        // Every message carries links on the site's address; without one the send cannot go, and retrying cannot help.
+        await using var mail = new ScriptedMailServer();
+        await using var app = mail.Configure(new BroadsheetFactory(provider));
+        var issue = await Sending.ArrangeAsync(app, 4);
+
+        await Sending.StartAsync(app, issue);
+        var paused = await Sending.WaitAsync(app, issue, p => p.Status == IssueSendStatus.Paused);
+
+        Assert.Contains("address is not set", paused.PausedReason);
+        Assert.Equal((4, 0), (paused.Queued, paused.Sent));
+        Assert.Empty(mail.Accepted);
+    }
+
+    [Fact]
     public async Task With_no_smtp_server_the_same_engine_writes_the_messages_to_the_pickup_folder()
     {
-        await using var app = new BroadsheetFactory(provider);
+        await using var app = new BroadsheetFactory(provider).With(SiteSettingsCache.BaseUrlKey, Sending.SiteAddress);
         var issue = await Sending.ArrangeAsync(app, 3);
         await Sending.StartAsync(app, issue);
         var done = await Sending.WaitAsync(app, issue, p => p.Status == IssueSendStatus.Sent);
@@ -194,6 +212,9 @@ internal static class Sending
     public static string Address(int i) => $"reader{i}@example.net";
 
     /// <summary>A newsletter with <paramref name="subscribers"/> confirmed subscribers and one published issue; the issue's id.</summary>
+    /// <summary>The site's address: every issue's links are made on it, so an issue is not sent without one.</summary>
+    public const string SiteAddress = "https://campaign.example.org";
+
     public static async Task<int> ArrangeAsync(BroadsheetFactory app, int subscribers)
     {
         await using var scope = app.Scope();
