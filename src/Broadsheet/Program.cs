@@ -14,6 +14,7 @@ using Broadsheet.Features.Posts;
 using Broadsheet.Features.Search;
 using Broadsheet.Features.Settings;
 using Broadsheet.Features.Shared;
+using Broadsheet.Features.Statements;
 using Broadsheet.Pipeline;
 
 namespace Broadsheet;
@@ -70,6 +71,7 @@ public sealed class Program
         builder.Services.AddBroadsheetAccounts(builder.Configuration);
         builder.Services.AddBroadsheetEmail(builder.Configuration);
         builder.Services.AddBroadsheetNewsletters();
+        builder.Services.AddBroadsheetStatements();
         builder.Services.AddSetupCode();
 
         // Web: Razor Pages from the feature folders. Every admin page needs a signed-in staff member unless its

@@ -9,6 +9,7 @@ using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Settings;
 using Broadsheet.Features.Shared;
+using Broadsheet.Features.Statements;
 using Broadsheet.Features.Subscribers;
 using Broadsheet.Features.Tags;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
@@ -51,6 +52,11 @@ public abstract class BroadsheetDb : IdentityDbContext<User>, IDataProtectionKey
     public DbSet<Delivery> Deliveries => Set<Delivery>();
     public DbSet<DkimKey> DkimKeys => Set<DkimKey>();
     public DbSet<MailLinkKey> MailLinkKeys => Set<MailLinkKey>();
+    public DbSet<Statement> Statements => Set<Statement>();
+    public DbSet<Signature> Signatures => Set<Signature>();
+    public DbSet<ConsentWording> ConsentWordings => Set<ConsentWording>();
+    public DbSet<SigningRule> SigningRules => Set<SigningRule>();
+    public DbSet<DataExportRecord> DataExportRecords => Set<DataExportRecord>();
 
     /// <summary>What differs on this context's database engine (<see cref="IDatabaseDialect"/>): ask it, not which engine it is.</summary>
     public abstract IDatabaseDialect Dialect { get; }

@@ -12,7 +12,7 @@ namespace Broadsheet.Data.CompiledModels.Postgres
     public partial class PostgresBroadsheetDbModel
     {
         private PostgresBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("fc957e68-ef2b-464c-b5be-a53653d78afd"), entityTypeCount: 33)
+            : base(skipDetectChanges: false, modelId: new Guid("3aa7eb00-b166-44e8-a57a-ad02ea2e9025"), entityTypeCount: 38)
         {
         }
 
@@ -38,6 +38,11 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             var redirect = RedirectEntityType.Create(this);
             var siteSettings = SiteSettingsEntityType.Create(this);
             var addressCounter = AddressCounterEntityType.Create(this);
+            var consentWording = ConsentWordingEntityType.Create(this);
+            var dataExportRecord = DataExportRecordEntityType.Create(this);
+            var signature = SignatureEntityType.Create(this);
+            var signingRule = SigningRuleEntityType.Create(this);
+            var statement = StatementEntityType.Create(this);
             var consentRecord = ConsentRecordEntityType.Create(this);
             var subscriber = SubscriberEntityType.Create(this);
             var subscription = SubscriptionEntityType.Create(this);
@@ -59,6 +64,10 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             PostAuthorEntityType.CreateForeignKey1(postAuthor, author);
             PostAuthorEntityType.CreateForeignKey2(postAuthor, post);
             PostRevisionEntityType.CreateForeignKey1(postRevision, post);
+            SignatureEntityType.CreateForeignKey1(signature, statement);
+            SigningRuleEntityType.CreateForeignKey1(signingRule, statement);
+            StatementEntityType.CreateForeignKey1(statement, newsletter);
+            StatementEntityType.CreateForeignKey2(statement, post);
             ConsentRecordEntityType.CreateForeignKey1(consentRecord, subscriber);
             SubscriptionEntityType.CreateForeignKey1(subscription, newsletter);
             SubscriptionEntityType.CreateForeignKey2(subscription, subscriber);
@@ -94,6 +103,11 @@ namespace Broadsheet.Data.CompiledModels.Postgres
             RedirectEntityType.CreateAnnotations(redirect);
             SiteSettingsEntityType.CreateAnnotations(siteSettings);
             AddressCounterEntityType.CreateAnnotations(addressCounter);
+            ConsentWordingEntityType.CreateAnnotations(consentWording);
+            DataExportRecordEntityType.CreateAnnotations(dataExportRecord);
+            SignatureEntityType.CreateAnnotations(signature);
+            SigningRuleEntityType.CreateAnnotations(signingRule);
+            StatementEntityType.CreateAnnotations(statement);
             ConsentRecordEntityType.CreateAnnotations(consentRecord);
             SubscriberEntityType.CreateAnnotations(subscriber);
             SubscriptionEntityType.CreateAnnotations(subscription);

@@ -11,7 +11,7 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
     public partial class SqliteBroadsheetDbModel
     {
         private SqliteBroadsheetDbModel()
-            : base(skipDetectChanges: false, modelId: new Guid("af8159e2-de13-4a72-b9f9-b0babf418a5d"), entityTypeCount: 33)
+            : base(skipDetectChanges: false, modelId: new Guid("bd16c3fe-07f4-47f3-b5a8-2f7f50ce08d8"), entityTypeCount: 38)
         {
         }
 
@@ -37,6 +37,11 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             var redirect = RedirectEntityType.Create(this);
             var siteSettings = SiteSettingsEntityType.Create(this);
             var addressCounter = AddressCounterEntityType.Create(this);
+            var consentWording = ConsentWordingEntityType.Create(this);
+            var dataExportRecord = DataExportRecordEntityType.Create(this);
+            var signature = SignatureEntityType.Create(this);
+            var signingRule = SigningRuleEntityType.Create(this);
+            var statement = StatementEntityType.Create(this);
             var consentRecord = ConsentRecordEntityType.Create(this);
             var subscriber = SubscriberEntityType.Create(this);
             var subscription = SubscriptionEntityType.Create(this);
@@ -58,6 +63,10 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             PostAuthorEntityType.CreateForeignKey1(postAuthor, author);
             PostAuthorEntityType.CreateForeignKey2(postAuthor, post);
             PostRevisionEntityType.CreateForeignKey1(postRevision, post);
+            SignatureEntityType.CreateForeignKey1(signature, statement);
+            SigningRuleEntityType.CreateForeignKey1(signingRule, statement);
+            StatementEntityType.CreateForeignKey1(statement, newsletter);
+            StatementEntityType.CreateForeignKey2(statement, post);
             ConsentRecordEntityType.CreateForeignKey1(consentRecord, subscriber);
             SubscriptionEntityType.CreateForeignKey1(subscription, newsletter);
             SubscriptionEntityType.CreateForeignKey2(subscription, subscriber);
@@ -93,6 +102,11 @@ namespace Broadsheet.Data.CompiledModels.Sqlite
             RedirectEntityType.CreateAnnotations(redirect);
             SiteSettingsEntityType.CreateAnnotations(siteSettings);
             AddressCounterEntityType.CreateAnnotations(addressCounter);
+            ConsentWordingEntityType.CreateAnnotations(consentWording);
+            DataExportRecordEntityType.CreateAnnotations(dataExportRecord);
+            SignatureEntityType.CreateAnnotations(signature);
+            SigningRuleEntityType.CreateAnnotations(signingRule);
+            StatementEntityType.CreateAnnotations(statement);
             ConsentRecordEntityType.CreateAnnotations(consentRecord);
             SubscriberEntityType.CreateAnnotations(subscriber);
             SubscriptionEntityType.CreateAnnotations(subscription);
