@@ -1,10 +1,20 @@
 // bench/delivery.sh's helper.
 //   arrange DATA COUNT     a newsletter with COUNT confirmed subscribers and one ~12 KB issue, its send started
 //                          through IssueSending.StartAsync (prints delivery_start_s: the one INSERT … SELECT)
-//   reference HOST PORT COUNT CONNECTIONS
+//   reference HOST PORT COUNT CONNECTIONS [DATA]
 //                          bare MailKit over CONNECTIONS reused connections (TCP_NODELAY) sending COUNT personalised
-//                          messages of the same size: the ceiling the engine is measured against
+//                          messages of the same size: the ceiling the engine is measured against. With DATA, each
+//                          message is DKIM-signed first with that site's key (the app's own signer, .NET's RSA)
+//   confirm-links DATA COUNT FILE
+//                          COUNT more subscribers with a pending subscription to the newsletter; their confirmation
+//                          links (path and query, as mailed) written to FILE, one a line
+//   confirm-load BASEURL FILE CONCURRENCY METRIC
+//                          clicks every link of FILE as a reader does (GET the page, POST its one button with the page's
+//                          antiforgery token), CONCURRENCY readers at once; prints METRIC_p50_ms and METRIC_p99_ms of the
+//                          POSTs, and how many did not say "confirmed"
 using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
 using System.Net.Sockets;
 using Broadsheet.Data;
 using Broadsheet.Email;
@@ -62,6 +72,14 @@ switch (args.FirstOrDefault())
     {
         var (host, port, count, connections) = (args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture),
             int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), int.Parse(args[4], System.Globalization.CultureInfo.InvariantCulture));
+        var signing = new MessageSigning();
+        if (args.Length > 5)
+        {
+            var site = Broadsheet.Program.BuildApp([$"--{DataDirectory.ConfigurationKey}={Path.GetFullPath(args[5])}", "--Broadsheet:DemoContent=false"]);
+            await using var keyScope = site.Services.CreateAsyncScope();
+            await signing.LoadAsync(keyScope.ServiceProvider.GetRequiredService<BroadsheetDb>());
+            if (!signing.HasKeyFor("example.org")) throw new InvalidOperationException("No DKIM key for example.org in " + args[5]);
+        }
         var next = 0;
         var watch = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, connections).Select(async _ =>
@@ -78,11 +96,75 @@ switch (args.FirstOrDefault())
                 message.To.Add(new MailboxAddress($"Reader {i}", $"reader{i}@example.net"));
                 message.MessageId = $"{i}.{Guid.NewGuid():N}@example.org";
                 message.Body = new TextPart("plain") { Text = body };
+                signing.Sign(message);
                 await client.SendAsync(message);
             }
             await client.DisconnectAsync(true);
         }));
-        Console.WriteLine($"reference_mailkit_msgs_per_s {count / watch.Elapsed.TotalSeconds:0} msgs/s");
+        var metric = args.Length > 5 ? "reference_mailkit_dkim_msgs_per_s" : "reference_mailkit_msgs_per_s";
+        Console.WriteLine($"{metric} {count / watch.Elapsed.TotalSeconds:0} msgs/s");
+        break;
+    }
+    case "confirm-links":
+    {
+        var (data, count, file) = (args[1], int.Parse(args[2], System.Globalization.CultureInfo.InvariantCulture), args[3]);
+        var app = Broadsheet.Program.BuildApp([$"--{DataDirectory.ConfigurationKey}={Path.GetFullPath(data)}", "--Broadsheet:DemoContent=false"]);
+        await using var scope = app.Services.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<BroadsheetDb>();
+        var newsletter = await db.Newsletters.SingleAsync(n => n.Slug == "weekly");
+        var now = DateTime.UtcNow;
+        var added = new List<Subscriber>();
+        for (var i = 1; i <= count; i++)
+        {
+            var address = $"clicker{i}.{Guid.NewGuid():N}@example.net";
+            var subscriber = new Subscriber
+            {
+                Email = address, CanonicalEmail = address, AddressHash = EmailAddresses.Hash(address),
+                LinkSecret = SubscriberLinks.NewLinkSecret(), CreatedAt = now, UpdatedAt = now, ConfirmationSentAt = now,
+                Subscriptions = [new Subscription { NewsletterId = newsletter.Id, Status = SubscriptionStatus.Pending, CreatedAt = now }],
+            };
+            db.Subscribers.Add(subscriber);
+            added.Add(subscriber);
+        }
+        await db.SaveChangesAsync();
+        // The link exactly as the confirmation mail carries it (SubscriberLinks.ConfirmUrlAsync), without the site's address.
+        var key = await scope.ServiceProvider.GetRequiredService<MailLinkKeyCache>().GetAsync(db);
+        var day = now.Ticks / TimeSpan.TicksPerDay;
+        await File.WriteAllLinesAsync(file, added.Select(s => FormattableString.Invariant(
+            $"/subscribe/confirm?s={s.Id}&d={day}&t={SubscriberLinks.Mac(key, SubscriberLinkPurpose.Confirm, s.Id, 0, day, s.LinkSecret)}")));
+        break;
+    }
+    case "confirm-load":
+    {
+        var (baseUrl, links, concurrency, metric) = (new Uri(args[1]), await File.ReadAllLinesAsync(args[2]),
+            int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
+        var token = new Regex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"|value=\"([^\"]+)\" name=\"__RequestVerificationToken\"|name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"");
+        var times = new System.Collections.Concurrent.ConcurrentBag<double>();
+        var unconfirmed = 0;
+        var next = -1;
+        await Task.WhenAll(Enumerable.Range(0, concurrency).Select(async _ =>
+        {
+            int i;
+            while ((i = Interlocked.Increment(ref next)) < links.Length)
+            {
+                // A reader's own browser: a cookie jar of its own, so the antiforgery cookie is theirs.
+                using var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = baseUrl };
+                var page = await client.GetStringAsync(links[i]);
+                var found = token.Match(page);
+                var value = found.Groups.Cast<Group>().Skip(1).First(g => g.Success).Value;
+                using var form = new FormUrlEncodedContent([new("__RequestVerificationToken", WebUtility.HtmlDecode(value))]);
+                var watch = Stopwatch.StartNew();
+                using var answer = await client.PostAsync(links[i], form);
+                var text = await answer.Content.ReadAsStringAsync();
+                times.Add(watch.Elapsed.TotalMilliseconds);
+                if (answer.StatusCode != HttpStatusCode.OK || !text.Contains("confirmed", StringComparison.OrdinalIgnoreCase)) Interlocked.Increment(ref unconfirmed);
+            }
+        }));
+        var sorted = times.Order().ToArray();
+        double At(double q) => sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
+        Console.WriteLine($"{metric}_p50_ms {At(0.50):0.0} ms");
+        Console.WriteLine($"{metric}_p99_ms {At(0.99):0.0} ms");
+        Console.WriteLine($"{metric}_not_confirmed {unconfirmed} clicks");
         break;
     }
     case "scalar":
@@ -109,7 +191,7 @@ switch (args.FirstOrDefault())
         break;
     }
     default:
-        Console.Error.WriteLine("usage: arrange DATA COUNT | reference HOST PORT COUNT CONNECTIONS | scalar DATA SQL | rate DATA");
+        Console.Error.WriteLine("usage: arrange DATA COUNT | reference HOST PORT COUNT CONNECTIONS [DATA] | confirm-links DATA COUNT FILE | confirm-load BASEURL FILE CONCURRENCY METRIC | scalar DATA SQL | rate DATA");
         return 2;
 }
 return 0;
