@@ -11,8 +11,7 @@ namespace Broadsheet.Tests.Infrastructure;
 
 /// <summary>
 /// A whole Broadsheet app over a fresh database of its own: a temporary SQLite file, or a new
-/// PostgreSQL database when <see cref="TestProvider.Postgres"/> is asked for (see <see cref="PostgresServer"/>),
-/// each a copy of an empty migrated one (<see cref="DatabaseTemplates"/>); the app's first start does the rest.
+/// PostgreSQL database when <see cref="TestProvider.Postgres"/> is asked for (see <see cref="PostgresServer"/>).
 /// The clock is a <see cref="FakeTimeProvider"/> so tests can move time (scheduled posts).
 /// </summary>
 public sealed class BroadsheetFactory : WebApplicationFactory<Program>
@@ -34,11 +33,9 @@ public sealed class BroadsheetFactory : WebApplicationFactory<Program>
         // The test host starts the app before migrating its database, so the start-up warm-up of the home
         // page would race the migration; CachingTests runs the warm-up itself.
         settings["Memory:WarmUpHomePage"] = "false";
-        // A copy of a database migrated once per test process, not every migration again (DatabaseTemplates).
-        if (provider == TestProvider.Sqlite) DatabaseTemplates.CopySqliteInto(DataDirectory);
         if (provider == TestProvider.Postgres)
         {
-            postgresDatabase = PostgresServer.CreateDatabase(template: DatabaseTemplates.Postgres);
+            postgresDatabase = PostgresServer.CreateDatabase();
             settings["Database:Provider"] = "Postgres";
             settings["ConnectionStrings:Broadsheet"] = PostgresServer.ConnectionString(postgresDatabase);
         }

@@ -23,14 +23,13 @@ public static class PostgresServer
     public static string ConnectionString(string database) =>
         new NpgsqlConnectionStringBuilder(BaseConnectionString) { Database = database, Pooling = true, MaxPoolSize = 10 }.ConnectionString;
 
-    /// <summary>A new empty database; with <paramref name="template"/>, a copy of that one (<see cref="DatabaseTemplates.Postgres"/>).</summary>
-    public static string CreateDatabase(string? template = null)
+    public static string CreateDatabase()
     {
         SkipUnlessAvailable();
         var name = "bs_test_" + Guid.NewGuid().ToString("N")[..16];
         using var connection = new NpgsqlConnection(BaseConnectionString);
         connection.Open();
-        using var command = new NpgsqlCommand(template is null ? $"CREATE DATABASE {name}" : $"CREATE DATABASE {name} TEMPLATE {template}", connection);
+        using var command = new NpgsqlCommand($"CREATE DATABASE {name}", connection);
         command.ExecuteNonQuery();
         return name;
     }
