@@ -17,10 +17,11 @@ namespace Broadsheet.Features.Export;
 /// up only for a change old readers would misread, and a reader refuses versions newer than its own.
 /// </para>
 /// <para>
-/// The one exception to "no ids": newsletters and subscribers keep theirs, because the links already mailed
-/// (unsubscribe, preferences) carry them under the site's <see cref="MailLinkKey"/>; a restore puts them back as they
-/// were, so those links keep working. The backup holds personal data (subscribers' addresses and consent records)
-/// and the DKIM private keys: keep it as safe as the database.
+/// The one exception to "no ids": newsletters, subscribers and signatures keep theirs, because the links already
+/// mailed (unsubscribe, preferences, a signature's verify and withdraw links) carry them under the site's
+/// <see cref="MailLinkKey"/>; a restore puts them back as they were, so those links keep working. The backup holds
+/// personal data (subscribers' and signers' addresses, consent records) and the DKIM private keys: keep it as safe as
+/// the database.
 /// </para>
 /// </summary>
 public sealed class BackupFile
@@ -44,6 +45,16 @@ public sealed class BackupFile
     public List<BackupSubscriber> Subscribers { get; set; } = [];
     public List<BackupSuppression> Suppressions { get; set; } = [];
     public List<BackupDkimKey> DkimKeys { get; set; } = [];
+    public List<BackupStatement> Statements { get; set; } = [];
+
+    /// <summary>The consent texts signers agreed to, each once; signatures name theirs by hash.</summary>
+    public List<BackupConsentWording> ConsentWordings { get; set; } = [];
+
+    /// <summary>Signing rules for every statement (a statement's own are in its section).</summary>
+    public List<BackupSigningRule> SigningRules { get; set; } = [];
+
+    /// <summary>The record of personal-data exports (who, when, how many), kept as the accountability record it is.</summary>
+    public List<BackupDataExport> DataExports { get; set; } = [];
 
     /// <summary>The key of the links in subscriber mail (base64), so a restored site's old unsubscribe links still work.</summary>
     public string? MailLinkKey { get; set; }
@@ -267,4 +278,82 @@ public sealed class BackupDkimKey
     public required string PrivateKeyPem { get; set; }
     public bool Active { get; set; }
     public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A statement: its words are its post's (named by kind and slug); its signing settings and signatures are here.</summary>
+public sealed class BackupStatement
+{
+    public required BackupPostRef Post { get; set; }
+    public string? AdoptedBy { get; set; }
+    public DateOnly? AdoptedOn { get; set; }
+    public bool OpenForSigning { get; set; }
+    public int? Goal { get; set; }
+    public DateTime? ClosesAt { get; set; }
+    public Statements.SignatureFields FieldsAsked { get; set; }
+    public Statements.SignatureFields FieldsRequired { get; set; }
+    public bool RequiresApproval { get; set; }
+
+    /// <summary>The slug of the newsletter its form offers.</summary>
+    public string? Newsletter { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+    public int Version { get; set; }
+    public List<BackupSignature> Signatures { get; set; } = [];
+    public List<BackupSigningRule> Rules { get; set; } = [];
+}
+
+public sealed class BackupSignature
+{
+    /// <summary>Kept: the verify and withdraw links mailed to the signer carry it.</summary>
+    public long Id { get; set; }
+    public required string Name { get; set; }
+    public string? Organisation { get; set; }
+    public string? Role { get; set; }
+    public string? Town { get; set; }
+    public string? Country { get; set; }
+
+    /// <summary>The address as given; its canonical form and hash are made again on restore.</summary>
+    public string? Email { get; set; }
+    public bool ShowPublicly { get; set; }
+    public bool NewsletterOptIn { get; set; }
+    public Statements.SignatureStatus Status { get; set; }
+    public Statements.SignatureModeration Moderation { get; set; }
+    public Statements.SignatureSource Source { get; set; }
+    public string? SourceDetail { get; set; }
+
+    /// <summary>The hash of a <see cref="BackupConsentWording"/> in the same file.</summary>
+    public string? ConsentWording { get; set; }
+    public string? IpAddress { get; set; }
+
+    /// <summary>Part of the signature's links' MAC; kept so the links still work.</summary>
+    public required string LinkSecret { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? VerifiedAt { get; set; }
+    public DateTime? VerificationSentAt { get; set; }
+    public DateTime? ModeratedAt { get; set; }
+}
+
+public sealed class BackupConsentWording
+{
+    public required string Hash { get; set; }
+    public required string Text { get; set; }
+    public DateTime FirstUsedAt { get; set; }
+}
+
+public sealed class BackupSigningRule
+{
+    public Statements.SigningRuleKind Kind { get; set; }
+    public bool Allow { get; set; }
+    public required string Value { get; set; }
+    public string? Note { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+public sealed class BackupDataExport
+{
+    public required string What { get; set; }
+    public string? Scope { get; set; }
+    public required string By { get; set; }
+    public int Rows { get; set; }
+    public DateTime At { get; set; }
 }

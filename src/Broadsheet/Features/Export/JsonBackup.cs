@@ -9,6 +9,7 @@ using Broadsheet.Features.Newsletters;
 using Broadsheet.Features.Posts;
 using Broadsheet.Features.Redirects;
 using Broadsheet.Features.Settings;
+using Broadsheet.Features.Statements;
 using Broadsheet.Features.Subscribers;
 using Broadsheet.Features.Tags;
 using Microsoft.AspNetCore.Identity;
@@ -50,6 +51,10 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
         string? SlugOf(int? id) => id is { } n && newsletterSlugs.TryGetValue(n, out var slug) ? slug : null;
         var consent = (await db.ConsentRecords.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(c => c.At).ThenBy(c => c.Id).ToLookup(c => c.SubscriberId);
         var subscribers = await db.Subscribers.AsNoTracking().Include(x => x.Subscriptions).OrderBy(x => x.Id).AsSplitQuery().ToListAsync(cancellationToken);
+        var statements = await db.Statements.AsNoTracking().ToListAsync(cancellationToken);
+        var signatures = (await db.Signatures.AsNoTracking().OrderBy(g => g.Id).ToListAsync(cancellationToken)).ToLookup(g => g.StatementId);
+        var rules = (await db.SigningRules.AsNoTracking().ToListAsync(cancellationToken))
+            .OrderBy(r => r.Kind).ThenBy(r => r.Value, StringComparer.Ordinal).ThenBy(r => r.Allow).ToLookup(r => r.StatementId);
         var mailLinkKey = await db.MailLinkKeys.AsNoTracking().FirstOrDefaultAsync(k => k.Id == MailLinkKey.SingletonId, cancellationToken);
 
         return new BackupFile
@@ -126,7 +131,28 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
             DkimKeys = [.. (await db.DkimKeys.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(k => k.Domain, StringComparer.Ordinal).ThenBy(k => k.Selector, StringComparer.Ordinal)
                 .Select(k => new BackupDkimKey { Domain = k.Domain, Selector = k.Selector, PrivateKeyPem = k.PrivateKeyPem, Active = k.Active, CreatedAt = k.CreatedAt })],
             MailLinkKey = mailLinkKey?.Key,
+            Statements = [.. statements.OrderBy(x => postRefs[x.PostId].Kind).ThenBy(x => postRefs[x.PostId].Slug, StringComparer.Ordinal).Select(x => new BackupStatement
+            {
+                Post = postRefs[x.PostId], AdoptedBy = x.AdoptedBy, AdoptedOn = x.AdoptedOn, OpenForSigning = x.OpenForSigning, Goal = x.Goal, ClosesAt = x.ClosesAt,
+                FieldsAsked = x.FieldsAsked, FieldsRequired = x.FieldsRequired, RequiresApproval = x.RequiresApproval, Newsletter = SlugOf(x.NewsletterId),
+                CreatedAt = x.CreatedAt, UpdatedAt = x.UpdatedAt, Version = x.Version,
+                Signatures = [.. signatures[x.Id].Select(g => new BackupSignature
+                {
+                    Id = g.Id, Name = g.Name, Organisation = g.Organisation, Role = g.Role, Town = g.Town, Country = g.Country, Email = g.Email,
+                    ShowPublicly = g.ShowPublicly, NewsletterOptIn = g.NewsletterOptIn, Status = g.Status, Moderation = g.Moderation, Source = g.Source,
+                    SourceDetail = g.SourceDetail, ConsentWording = g.ConsentWordingHash, IpAddress = g.IpAddress, LinkSecret = g.LinkSecret,
+                    CreatedAt = g.CreatedAt, VerifiedAt = g.VerifiedAt, VerificationSentAt = g.VerificationSentAt, ModeratedAt = g.ModeratedAt,
+                })],
+                Rules = [.. rules[x.Id].Select(BackupRule)],
+            })],
+            ConsentWordings = [.. (await db.ConsentWordings.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(w => w.Hash, StringComparer.Ordinal)
+                .Select(w => new BackupConsentWording { Hash = w.Hash, Text = w.Text, FirstUsedAt = w.FirstUsedAt })],
+            SigningRules = [.. rules[null].Select(BackupRule)],
+            DataExports = [.. (await db.DataExportRecords.AsNoTracking().ToListAsync(cancellationToken)).OrderBy(r => r.At).ThenBy(r => r.Id)
+                .Select(r => new BackupDataExport { What = r.What, Scope = r.Scope, By = r.By, Rows = r.Rows, At = r.At })],
         };
+
+        static BackupSigningRule BackupRule(SigningRule r) => new() { Kind = r.Kind, Allow = r.Allow, Value = r.Value, Note = r.Note, CreatedAt = r.CreatedAt };
     }
 
     /// <summary>Restores a backup into an empty database, in one transaction.</summary>
@@ -233,6 +259,7 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
 
         await db.SaveChangesAsync(cancellationToken);
         await RestoreMailAsync(backup, posts, fileName, summary, cancellationToken);
+        await RestoreStatementsAsync(backup, posts, fileName, summary, cancellationToken);
         var list = backup.Comments ?? [];
         for (var i = 0; i < list.Count; i++)
         {
@@ -320,6 +347,72 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
         summary.Subscribers = restored.Count;
     }
 
+    /// <summary>
+    /// Statements with their signatures and rules, the consent wordings, the site-wide rules and the export record, in the
+    /// restore's transaction, after the posts and newsletters they point at. Signature ids are put back as they were
+    /// (mailed links carry them); canonical addresses and hashes are made again from the addresses.
+    /// </summary>
+    private async Task RestoreStatementsAsync(BackupFile backup, Dictionary<BackupPostRef, Post> posts, string fileName, ImportSummary summary, CancellationToken cancellationToken)
+    {
+        var wordings = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var w in backup.ConsentWordings ?? [])
+        {
+            if (!wordings.Add(w.Hash)) throw Broken(fileName, $"consent wording {w.Hash} is there twice");
+            db.ConsentWordings.Add(new ConsentWording { Hash = w.Hash, Text = w.Text, FirstUsedAt = w.FirstUsedAt });
+        }
+        var statements = new HashSet<BackupPostRef>();
+        var signatureIds = new HashSet<long>();
+        var signatureCount = 0;
+        var ruled = new List<(Statement Statement, List<BackupSigningRule> Rules)>();
+        foreach (var x in backup.Statements ?? [])
+        {
+            var post = posts.GetValueOrDefault(x.Post) ?? throw Broken(fileName, $"a statement is post '{x.Post.Slug}', which the file does not hold");
+            if (!statements.Add(x.Post)) throw Broken(fileName, $"post '{x.Post.Slug}' is two statements");
+            var newsletter = x.Newsletter is null ? null
+                : db.Newsletters.Local.FirstOrDefault(n => n.Slug == x.Newsletter) ?? throw Broken(fileName, $"statement '{x.Post.Slug}' offers newsletter '{x.Newsletter}', which the file does not hold");
+            var statement = new Statement
+            {
+                Post = post, AdoptedBy = x.AdoptedBy, AdoptedOn = x.AdoptedOn, OpenForSigning = x.OpenForSigning, Goal = x.Goal, ClosesAt = x.ClosesAt,
+                FieldsAsked = x.FieldsAsked, FieldsRequired = x.FieldsRequired, RequiresApproval = x.RequiresApproval, Newsletter = newsletter,
+                CreatedAt = x.CreatedAt, UpdatedAt = x.UpdatedAt, Version = x.Version,
+            };
+            db.Statements.Add(statement);
+            var canonical = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var g in x.Signatures ?? [])
+            {
+                if (g.Id < 1 || !signatureIds.Add(g.Id)) throw Broken(fileName, $"signature {g.Id} of '{x.Post.Slug}' has no id of its own");
+                var email = g.Email is null ? null : EmailAddresses.Clean(g.Email) ?? throw Broken(fileName, $"signature {g.Id} has an address that is not one");
+                var canonicalEmail = email is null ? null : EmailAddresses.Canonical(email);
+                if (canonicalEmail is not null && !canonical.Add(canonicalEmail)) throw Broken(fileName, $"statement '{x.Post.Slug}' has two signatures from one address (signature {g.Id})");
+                if (g.ConsentWording is { } hash && !wordings.Contains(hash)) throw Broken(fileName, $"signature {g.Id} agreed to consent wording {hash}, which the file does not hold");
+                db.Signatures.Add(new Signature
+                {
+                    Id = g.Id, Statement = statement, Name = g.Name, Organisation = g.Organisation, Role = g.Role, Town = g.Town, Country = g.Country,
+                    Email = email, CanonicalEmail = canonicalEmail, AddressHash = email is null ? null : EmailAddresses.Hash(email),
+                    ShowPublicly = g.ShowPublicly, NewsletterOptIn = g.NewsletterOptIn, Status = g.Status, Moderation = g.Moderation, Source = g.Source,
+                    SourceDetail = g.SourceDetail, ConsentWordingHash = g.ConsentWording, IpAddress = g.IpAddress, LinkSecret = g.LinkSecret,
+                    CreatedAt = g.CreatedAt, VerifiedAt = g.VerifiedAt, VerificationSentAt = g.VerificationSentAt, ModeratedAt = g.ModeratedAt,
+                });
+                signatureCount++;
+            }
+            ruled.Add((statement, x.Rules ?? []));
+        }
+        foreach (var e in backup.DataExports ?? [])
+            db.DataExportRecords.Add(new DataExportRecord { What = e.What, Scope = e.Scope, By = e.By, Rows = e.Rows, At = e.At });
+        // Rules name their statement by id only (no navigation), which the statements have once saved.
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var (statement, list) in ruled)
+            foreach (var r in list) AddRule(r, statement.Id);
+        foreach (var r in backup.SigningRules ?? []) AddRule(r, null);
+        await db.SaveChangesAsync(cancellationToken);
+        await db.Dialect.AfterExplicitIdsAsync(db, db.Model.FindEntityType(typeof(Signature))!.GetTableName()!, cancellationToken);
+        summary.Statements = statements.Count;
+        summary.Signatures = signatureCount;
+
+        void AddRule(BackupSigningRule r, int? statementId) =>
+            db.SigningRules.Add(new SigningRule { StatementId = statementId, Kind = r.Kind, Allow = r.Allow, Value = r.Value, Note = r.Note, CreatedAt = r.CreatedAt });
+    }
+
     private async Task EnsureEmptyAsync(string fileName, CancellationToken cancellationToken)
     {
         var held = new List<string>();
@@ -331,6 +424,7 @@ public sealed class JsonBackup(BroadsheetDb db, ContentRenderer renderer, Conten
         if (await db.Users.AnyAsync(cancellationToken)) held.Add("users");
         if (await db.Newsletters.AnyAsync(cancellationToken)) held.Add("newsletters");
         if (await db.Subscribers.AnyAsync(cancellationToken)) held.Add("subscribers");
+        if (await db.Statements.AnyAsync(cancellationToken)) held.Add("statements");
         if (held.Count > 0)
             throw new ImportFailedException(fileName, null, $"a backup restores only into an empty site, and this one already has {string.Join(", ", held)}. Start from a new data folder or database.");
     }

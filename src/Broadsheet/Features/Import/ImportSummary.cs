@@ -38,6 +38,9 @@ public sealed class ImportSummary
     /// <summary>Newsletters and subscribers restored from a backup (other imports bring none).</summary>
     public int Newsletters { get; set; }
     public int Subscribers { get; set; }
+    /// <summary>Statements and their signatures restored from a backup.</summary>
+    public int Statements { get; set; }
+    public int Signatures { get; set; }
     /// <summary>Items already imported by an earlier run (matched by their source id) and left as they are.</summary>
     public int AlreadyImported { get; set; }
     [JsonObjectCreationHandling(JsonObjectCreationHandling.Populate)]
@@ -62,6 +65,8 @@ public sealed class ImportSummary
         Line("sanitised", Sanitised);
         if (Newsletters > 0) Line("newsletters", Newsletters);
         if (Subscribers > 0) Line("subscribers", Subscribers);
+        if (Statements > 0) Line("statements", Statements);
+        if (Signatures > 0) Line("signatures", Signatures);
         Line("already imported", AlreadyImported);
         Line("skipped", Skipped.Count);
         foreach (var group in Skipped.GroupBy(s => s.Why).OrderByDescending(g => g.Count()))

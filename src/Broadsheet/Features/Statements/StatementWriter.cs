@@ -135,8 +135,4 @@ public sealed class StatementWriter(BroadsheetDb db, PostWriter posts, TimeProvi
 
     private static StatementCreateResult NoSuchNewsletter() =>
         new(StatementCreateOutcome.Invalid, Errors: new Dictionary<string, string[]> { ["NewsletterId"] = ["There is no such newsletter."] });
-
-    /// <summary>Whether the statement takes signatures at <paramref name="now"/>: open, and not past its closing date.</summary>
-    public static bool IsOpen(Statement statement, DateTime now) =>
-        statement.OpenForSigning && (statement.ClosesAt is not { } closes || closes > now);
 }
