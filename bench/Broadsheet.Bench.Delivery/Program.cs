@@ -138,7 +138,9 @@ switch (args.FirstOrDefault())
     {
         var (baseUrl, links, concurrency, metric) = (new Uri(args[1]), await File.ReadAllLinesAsync(args[2]),
             int.Parse(args[3], System.Globalization.CultureInfo.InvariantCulture), args[4]);
-        var token = new Regex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"|value=\"([^\"]+)\" name=\"__RequestVerificationToken\"|name=\"__RequestVerificationToken\"[^>]*value=\"([^\"]+)\"");
+        // The page's antiforgery field, whichever order the tag helper writes its attributes in.
+        var field = new Regex("<input[^>]*name=\"__RequestVerificationToken\"[^>]*>");
+        var value = new Regex("value=\"([^\"]+)\"");
         var times = new System.Collections.Concurrent.ConcurrentBag<double>();
         var unconfirmed = 0;
         var next = -1;
@@ -150,9 +152,8 @@ switch (args.FirstOrDefault())
                 // A reader's own browser: a cookie jar of its own, so the antiforgery cookie is theirs.
                 using var client = new HttpClient(new HttpClientHandler { CookieContainer = new CookieContainer(), AllowAutoRedirect = false }) { BaseAddress = baseUrl };
                 var page = await client.GetStringAsync(links[i]);
-                var found = token.Match(page);
-                var value = found.Groups.Cast<Group>().Skip(1).First(g => g.Success).Value;
-                using var form = new FormUrlEncodedContent([new("__RequestVerificationToken", WebUtility.HtmlDecode(value))]);
+                var token = value.Match(field.Match(page).Value).Groups[1].Value;
+                using var form = new FormUrlEncodedContent([new("__RequestVerificationToken", WebUtility.HtmlDecode(token))]);
                 var watch = Stopwatch.StartNew();
                 using var answer = await client.PostAsync(links[i], form);
                 var text = await answer.Content.ReadAsStringAsync();
